@@ -1,6 +1,11 @@
+using AspireScale.Api.Data;
+using AspireScale.MigrationService;
+
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddNpgsqlDbContext<ConduitDbContext>("conduit");
+builder.Services.AddHostedService<MigrationWorker>();
 
 var host = builder.Build();
 host.Run();

@@ -19,6 +19,7 @@ public static class Extensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.AddAsyncConsoleLogging();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 

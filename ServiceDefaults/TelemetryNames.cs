@@ -5,11 +5,13 @@ public static class TelemetryNames
 {
     public const string Conduit = "AspireScale.Conduit";
     public const string Messaging = "AspireScale.Messaging";
+    public const string Logging = "AspireScale.Logging";
 
     public static readonly string[] Meters =
     [
         Conduit,
         Messaging,
+        Logging,
         "Npgsql",
         "Microsoft.EntityFrameworkCore",
         "Microsoft.AspNetCore.Hosting",

@@ -1,0 +1,82 @@
+using System.Linq.Expressions;
+using AspireScale.Api.Data;
+using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Profiles;
+using Microsoft.EntityFrameworkCore;
+
+namespace AspireScale.Api.Articles;
+
+// No-tracking projections straight to the response shape. following, favorited and favoritesCount are correlated
+// subqueries inside the one SELECT, so a page costs two commands (count + page) whatever its size.
+// The viewer id 0 stands for anonymous: identity ids start at 1, so it follows and favorites nothing.
+internal static class ArticleQueries
+{
+    public static Expression<Func<Article, ArticleView>> ToView(long viewer) => a => new ArticleView(
+        a.Slug,
+        a.Title,
+        a.Description,
+        a.Body,
+        a.TagList,
+        a.CreatedAt,
+        a.UpdatedAt,
+        a.Favorites.Any(f => f.UserId == viewer),
+        a.Favorites.Count,
+        new ProfileView(a.Author.Username, a.Author.Bio, a.Author.Image, a.Author.Followers.Any(f => f.FollowerId == viewer)));
+
+    public static Expression<Func<Article, ArticleSummaryView>> ToSummary(long viewer) => a => new ArticleSummaryView(
+        a.Slug,
+        a.Title,
+        a.Description,
+        a.TagList,
+        a.CreatedAt,
+        a.UpdatedAt,
+        a.Favorites.Any(f => f.UserId == viewer),
+        a.Favorites.Count,
+        new ProfileView(a.Author.Username, a.Author.Bio, a.Author.Image, a.Author.Followers.Any(f => f.FollowerId == viewer)));
+
+    public static Task<ArticleView?> FindAsync(ConduitDbContext db, string slug, long? viewer, CancellationToken cancellationToken) =>
+        db.Articles.Where(a => a.Slug == slug).Select(ToView(viewer ?? 0)).SingleOrDefaultAsync(cancellationToken);
+
+    public static IQueryable<Article> Filter(ConduitDbContext db, string? tag, string? author, string? favoritedBy)
+    {
+        IQueryable<Article> articles = db.Articles;
+        if (tag is not null)
+        {
+            articles = articles.Where(a => a.TagList.Contains(tag));
+        }
+
+        if (author is not null)
+        {
+            articles = articles.Where(a => a.Author.Username == author);
+        }
+
+        if (favoritedBy is not null)
+        {
+            articles = articles.Where(a => a.Favorites.Any(f => f.User.Username == favoritedBy));
+        }
+
+        return articles;
+    }
+
+    public static IQueryable<Article> Feed(ConduitDbContext db, long follower) =>
+        db.Articles.Where(a => db.Follows.Any(f => f.FollowerId == follower && f.FolloweeId == a.AuthorId));
+
+    // articlesCount is the total before paging. Newest first, id breaks ties so pages never overlap or skip.
+    public static async Task<ArticlesEnvelope> PageAsync(IQueryable<Article> articles, Paging paging, long? viewer, CancellationToken cancellationToken)
+    {
+        var total = await articles.CountAsync(cancellationToken);
+        if (total <= paging.Offset)
+        {
+            return new ArticlesEnvelope([], total);
+        }
+
+        var page = await articles
+            .OrderByDescending(a => a.CreatedAt)
+            .ThenByDescending(a => a.Id)
+            .Skip(paging.Offset)
+            .Take(paging.Limit)
+            .Select(ToSummary(viewer ?? 0))
+            .ToListAsync(cancellationToken);
+        return new ArticlesEnvelope(page, total);
+    }
+}

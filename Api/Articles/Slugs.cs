@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AspireScale.Api.Articles;
+
+// "How to train your dragon" -> "how-to-train-your-dragon"; when that is taken, "how-to-train-your-dragon-k3x9qa".
+internal static class Slugs
+{
+    private const int MaxBaseLength = 200;
+    private const int SuffixLength = 6;
+    private const string SuffixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static string FromTitle(string title)
+    {
+        var slug = new StringBuilder(Math.Min(title.Length, MaxBaseLength));
+        foreach (var c in title.Normalize(NormalizationForm.FormD).ToLowerInvariant())
+        {
+            if (slug.Length >= MaxBaseLength)
+            {
+                break;
+            }
+
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                slug.Append(c);
+            }
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && slug.Length > 0 && slug[^1] != '-')
+            {
+                slug.Append('-');
+            }
+        }
+
+        var result = slug.ToString().Trim('-');
+        // "feed" would be shadowed by GET /api/articles/feed; a title with no letters or digits still needs a slug.
+        return result.Length == 0 || result == "feed" ? WithSuffix(result.Length == 0 ? "article" : result) : result;
+    }
+
+    public static string WithSuffix(string baseSlug) => $"{baseSlug}-{RandomNumberGenerator.GetString(SuffixAlphabet, SuffixLength)}";
+
+    // Whether an existing slug already stands for this title (the same text, or it with a uniqueness suffix).
+    public static bool Fits(string existingSlug, string titleSlug) =>
+        existingSlug == titleSlug
+        || (existingSlug.Length == titleSlug.Length + 1 + SuffixLength && existingSlug.StartsWith(titleSlug + "-", StringComparison.Ordinal));
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Security.Claims;
+using AspireScale.Api.Auth;
+using AspireScale.Api.Data;
+using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Profiles;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace AspireScale.Api.Comments;
+
+public static class CommentsApi
+{
+    public static RouteGroupBuilder MapCommentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/articles/{slug}/comments").WithTags("Comments").RejectInvalidTokens();
+
+        api.MapGet("", GetComments).WithName("GetArticleComments");
+
+        var signedIn = api.MapGroup("").RequireAuthorization();
+        signedIn.MapPost("", AddComment).WithName("CreateArticleComment");
+        signedIn.MapDelete("/{id}", DeleteComment).WithName("DeleteArticleComment").ProducesErrors(StatusCodes.Status403Forbidden);
+
+        return api;
+    }
+
+    public static async Task<Results<Ok<CommentsEnvelope>, NotFound<ErrorEnvelope>>> GetComments(
+        string slug, [AsParameters] CommentServices services, CancellationToken cancellationToken)
+    {
+        var viewer = services.User.Id();
+        var comments = await services.Reads.FindAsync(viewer, (db, ct) => FindCommentsAsync(db, slug, viewer ?? 0, ct), cancellationToken);
+        return comments is null ? ApiErrors.NotFound("article") : TypedResults.Ok(new CommentsEnvelope(comments));
+    }
+
+    public static async Task<Results<Created<CommentEnvelope>, UnprocessableEntity<ErrorEnvelope>, NotFound<ErrorEnvelope>>> AddComment(
+        string slug, NewCommentEnvelope request, [AsParameters] CommentServices services, CancellationToken cancellationToken)
+    {
+        if (request.Comment is not { } input)
+        {
+            return ApiErrors.Invalid("comment", "can't be blank");
+        }
+
+        var errors = new ValidationErrors();
+        var body = errors.Required("body", input.Body, Limits.CommentBody, trim: false);
+        if (errors.Any)
+        {
+            return ApiErrors.Invalid(errors);
+        }
+
+        var me = services.User.RequiredId();
+        var now = services.Time.UtcNowMicroseconds();
+        // Looks the article up and inserts in one statement, so an article deleted meanwhile is a 404, not a foreign key error.
+        var ids = await services.Db.Database.SqlQuery<long>($"""
+            INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
+            SELECT id, {me}, {body}, {now}, {now} FROM articles WHERE slug = {slug}
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (ids.Count == 0)
+        {
+            return ApiErrors.NotFound("article");
+        }
+
+        await services.Reads.RecordWriteAsync(me, cancellationToken);
+        var id = ids[0];
+        var comment = await services.Db.Comments.Where(c => c.Id == id).Select(ToView(me)).SingleAsync(cancellationToken);
+        return TypedResults.Created($"/api/articles/{slug}/comments/{id}", new CommentEnvelope(comment));
+    }
+
+    public static async Task<Results<NoContent, UnprocessableEntity<ErrorEnvelope>, NotFound<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> DeleteComment(
+        string slug, string id, [AsParameters] CommentServices services, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var commentId))
+        {
+            return ApiErrors.Invalid("id", "must be an integer");
+        }
+
+        var me = services.User.RequiredId();
+        var deleted = await services.Db.Comments
+            .Where(c => c.Id == commentId && c.Article.Slug == slug && c.AuthorId == me)
+            .ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            var exists = await services.Db.Comments.AnyAsync(c => c.Id == commentId && c.Article.Slug == slug, cancellationToken);
+            return exists ? ApiErrors.Forbidden("comment") : ApiErrors.NotFound("comment");
+        }
+
+        await services.Reads.RecordWriteAsync(me, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    // One command: null when the article does not exist, else its comments newest first.
+    private static async Task<List<CommentView>?> FindCommentsAsync(ConduitDbContext db, string slug, long viewer, CancellationToken cancellationToken)
+    {
+        var article = await db.Articles
+            .Where(a => a.Slug == slug)
+            .Select(a => new
+            {
+                Comments = a.Comments.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).AsQueryable().Select(ToView(viewer)).ToList(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return article?.Comments;
+    }
+
+    private static Expression<Func<Comment, CommentView>> ToView(long viewer) => c => new CommentView(
+        c.Id,
+        c.CreatedAt,
+        c.UpdatedAt,
+        c.Body,
+        new ProfileView(c.Author.Username, c.Author.Bio, c.Author.Image, c.Author.Followers.Any(f => f.FollowerId == viewer)));
+}
+
+public sealed record CommentServices(ConduitDbContext Db, ReadRouting Reads, TimeProvider Time, ClaimsPrincipal User);

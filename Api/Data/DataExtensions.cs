@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace AspireScale.Api.Data;
+
+public static class DataExtensions
+{
+    private const string PrimaryConnection = "conduit";
+    private const string ReplicaConnection = "conduit-read";
+    private const string CacheConnection = "cache";
+
+    public static IHostApplicationBuilder AddConduitData(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<ConduitDbContext>(PrimaryConnection, configureDbContextOptions: QuietExpectedFailures);
+        var hasReplica = builder.AddReplicaDbContext();
+
+        // Without Redis (a single process, some tests) read-your-writes still holds within this process.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(CacheConnection)))
+        {
+            builder.AddRedisClient(CacheConnection);
+            // Redis only carries read-your-writes positions, which fall back to this process's memory: without it the API
+            // still answers correctly, so /health says Degraded (still 200) instead of pulling every replica out of rotation.
+            builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+            {
+                foreach (var check in options.Registrations.Where(check => check.Name == CacheConnection))
+                {
+                    check.FailureStatus = HealthStatus.Degraded;
+                }
+            });
+        }
+
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => new ReplicaState(services.GetRequiredService<TimeProvider>(), hasReplica));
+        builder.Services.AddSingleton<WriteLsnStore>();
+        builder.Services.AddScoped<ReadRouting>();
+        return builder;
+    }
+
+    // No health check: a replica that is down must not take the API out of rotation, reads fall back to the primary.
+    // No retries and a short connect timeout: a failing replica should cost one quick failure, not a backoff.
+    private static bool AddReplicaDbContext(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ReplicaConnection);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return false;
+        }
+
+        var replica = new NpgsqlConnectionStringBuilder(connectionString);
+        replica.Timeout = Math.Min(replica.Timeout, 3);
+        builder.Services.AddDbContextPool<ConduitReadDbContext>(options => options
+            .UseNpgsql(replica.ConnectionString, npgsql => npgsql.CommandTimeout(10))
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
+            .ConfigureWarnings(QuietExpectedFailures));
+        return true;
+    }
+
+    // Unique violations (a taken name, a slug collision retried with a suffix) are expected and answered 409/422; EF would
+    // log each as an error. Real failures still surface: they reach the exception handler, which logs them with the request.
+    private static void QuietExpectedFailures(DbContextOptionsBuilder options) => options.ConfigureWarnings(QuietExpectedFailures);
+
+    private static void QuietExpectedFailures(WarningsConfigurationBuilder warnings) => warnings.Log(
+        (RelationalEventId.CommandError, LogLevel.Debug),
+        (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+        (CoreEventId.QueryIterationFailed, LogLevel.Debug));
+}

@@ -1,0 +1,64 @@
+namespace AspireScale.Api.Data;
+
+// Persistence shapes only: handlers project them to request/response records and never bind or return them.
+public sealed class User
+{
+    public long Id { get; set; }
+    public required string Username { get; set; }
+    public required string Email { get; set; }
+    public required string PasswordHash { get; set; }
+    public string? Bio { get; set; }
+    public string? Image { get; set; }
+
+    public List<Article> Articles { get; } = [];
+    public List<Follow> Followers { get; } = [];
+    public List<Follow> Following { get; } = [];
+}
+
+public sealed class Article
+{
+    public long Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Title { get; set; }
+    public required string Description { get; set; }
+    public required string Body { get; set; }
+    public string[] TagList { get; set; } = [];
+    public long AuthorId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public User Author { get; set; } = null!;
+    public List<Favorite> Favorites { get; } = [];
+    public List<Comment> Comments { get; } = [];
+}
+
+public sealed class Comment
+{
+    public long Id { get; set; }
+    public long ArticleId { get; set; }
+    public long AuthorId { get; set; }
+    public required string Body { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public Article Article { get; set; } = null!;
+    public User Author { get; set; } = null!;
+}
+
+public sealed class Follow
+{
+    public long FollowerId { get; set; }
+    public long FolloweeId { get; set; }
+
+    public User Follower { get; set; } = null!;
+    public User Followee { get; set; } = null!;
+}
+
+public sealed class Favorite
+{
+    public long UserId { get; set; }
+    public long ArticleId { get; set; }
+
+    public User User { get; set; } = null!;
+    public Article Article { get; set; } = null!;
+}

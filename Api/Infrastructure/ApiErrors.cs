@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AspireScale.Api.Infrastructure;
+
+// The spec's GenericErrorModel: {"errors":{"<field or resource>":["<message>"]}}.
+public sealed record ErrorEnvelope([property: JsonPropertyName("errors")] IReadOnlyDictionary<string, string[]> Errors)
+{
+    public static ErrorEnvelope Of(string key, string message) => new(new Dictionary<string, string[]> { [key] = [message] });
+}
+
+public static class ApiErrors
+{
+    public static NotFound<ErrorEnvelope> NotFound(string resource) => TypedResults.NotFound(ErrorEnvelope.Of(resource, "not found"));
+
+    // TypedResults.Forbid() challenges the auth scheme and has no body; the spec wants 403 with an error body.
+    public static JsonHttpResult<ErrorEnvelope> Forbidden(string resource) =>
+        TypedResults.Json(ErrorEnvelope.Of(resource, "forbidden"), statusCode: StatusCodes.Status403Forbidden);
+
+    public static Conflict<ErrorEnvelope> Conflict(string field) => TypedResults.Conflict(ErrorEnvelope.Of(field, "has already been taken"));
+
+    public static JsonHttpResult<ErrorEnvelope> Unauthorized(string key, string message) =>
+        TypedResults.Json(ErrorEnvelope.Of(key, message), statusCode: StatusCodes.Status401Unauthorized);
+
+    public static UnprocessableEntity<ErrorEnvelope> Invalid(string field, string message) =>
+        TypedResults.UnprocessableEntity(ErrorEnvelope.Of(field, message));
+
+    public static UnprocessableEntity<ErrorEnvelope> Invalid(ValidationErrors errors) => TypedResults.UnprocessableEntity(errors.ToEnvelope());
+
+    // Documents statuses the handler's Results<...> cannot show (401 from the auth layer, 403 written as JsonHttpResult).
+    public static TBuilder ProducesErrors<TBuilder>(this TBuilder builder, params int[] statusCodes) where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var statusCode in statusCodes)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(statusCode, typeof(ErrorEnvelope), ["application/json"]));
+        }
+
+        return builder;
+    }
+}

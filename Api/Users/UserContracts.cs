@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization;
+
+namespace AspireScale.Api.Users;
+
+public sealed record NewUserEnvelope(NewUser? User);
+
+public sealed record NewUser(string? Username, string? Email, string? Password);
+
+public sealed record LoginEnvelope(LoginUser? User);
+
+public sealed record LoginUser(string? Email, string? Password);
+
+public sealed record UpdateUserEnvelope(UpdateUser? User);
+
+// bio and image may be sent as null to clear them, which differs from leaving them out; the setters remember which.
+public sealed class UpdateUser
+{
+    private string? bio;
+    private string? image;
+
+    public string? Email { get; set; }
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+
+    public string? Bio
+    {
+        get => bio;
+        set => (bio, HasBio) = (value, true);
+    }
+
+    public string? Image
+    {
+        get => image;
+        set => (image, HasImage) = (value, true);
+    }
+
+    [JsonIgnore]
+    public bool HasBio { get; private set; }
+
+    [JsonIgnore]
+    public bool HasImage { get; private set; }
+}
+
+public sealed record UserEnvelope(UserView User);
+
+public sealed record UserView(string Email, string Token, string Username, string? Bio, string? Image);

@@ -1,0 +1,68 @@
+using AspireScale.Api.Data;
+using AspireScale.Api.Infrastructure;
+
+namespace AspireScale.Api.Users;
+
+internal static class UserRules
+{
+    public static string Username(ValidationErrors errors, string? value)
+    {
+        var username = errors.Required("username", value, Limits.Username);
+        if (username.Any(char.IsWhiteSpace) || username.Contains('/', StringComparison.Ordinal))
+        {
+            errors.Add("username", "may not contain spaces or slashes");
+        }
+
+        return username;
+    }
+
+    // Stored lower-case so that login and uniqueness ignore case.
+    public static string Email(ValidationErrors errors, string? value)
+    {
+        var email = errors.Required("email", value, Limits.Email).ToLowerInvariant();
+        var at = email.IndexOf('@', StringComparison.Ordinal);
+        if (email.Length > 0 && (at <= 0 || at == email.Length - 1 || email.Any(char.IsWhiteSpace)))
+        {
+            errors.Add("email", "is invalid");
+        }
+
+        return email;
+    }
+
+    // Not trimmed: spaces may be part of a password, but not all of it.
+    public static string Password(ValidationErrors errors, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add("password", "can't be blank");
+            return "";
+        }
+
+        return errors.MaxLength("password", value, Limits.Password);
+    }
+
+    // null or "" clears the bio (the API then answers null, never ""); only spaces is a mistake, not a bio.
+    public static string? Bio(ValidationErrors errors, string? value) =>
+        string.IsNullOrEmpty(value) ? null : errors.Required("bio", value, Limits.Bio);
+
+    public static string? Image(ValidationErrors errors, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        var image = errors.Required("image", value, Limits.Image);
+        if (image.Length == 0)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(image, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add("image", "must be an http or https URL");
+        }
+
+        return image;
+    }
+}

@@ -1,0 +1,69 @@
+using AspireScale.AppHost.Gateway;
+
+namespace AspireScale.AppHost.Hosting;
+
+// Command line: --replicas N --port P --data DIR --fresh --otlp URL --balancing POLICY --publisher manifest --output-path FILE.
+public sealed record AppHostOptions
+{
+    public int Replicas { get; init; } = 2;
+
+    // 0 = any free port.
+    public int GatewayPort { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    public bool Fresh { get; init; }
+
+    public string? OtlpEndpoint { get; init; }
+
+    public BalancingPolicy Balancing { get; init; } = BalancingPolicy.PowerOfTwoChoices;
+
+    public string? Publisher { get; init; }
+
+    public string? OutputPath { get; init; }
+
+    public static AppHostOptions Parse(string[] args)
+    {
+        int replicas = 2, port = 0;
+        string? data = null, otlp = Environment.GetEnvironmentVariable("DASHBOARD_OTLP_ENDPOINT"), publisher = null, output = null;
+        var fresh = false;
+        var balancing = BalancingPolicy.PowerOfTwoChoices;
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--replicas": replicas = PositiveInt(args[i], Value()); break;
+                case "--port": port = PositiveInt(args[i], Value()); break;
+                case "--data": data = Value(); break;
+                case "--fresh": fresh = true; break;
+                case "--otlp": otlp = Value(); break;
+                case "--balancing": balancing = BalancingPolicies.Parse(Value()); break;
+                case "--publisher": publisher = Value(); break;
+                case "--output-path": output = Value(); break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --publisher manifest --output-path FILE.");
+            }
+        }
+
+        if (publisher is not null && (publisher != "manifest" || output is null))
+        {
+            throw new ArgumentException("Only '--publisher manifest --output-path FILE' is supported.");
+        }
+
+        return new AppHostOptions
+        {
+            Replicas = replicas,
+            GatewayPort = port,
+            DataDirectory = Path.GetFullPath(data ?? Path.Combine(RepositoryPaths.Root, ".aspirescale")),
+            Fresh = fresh,
+            OtlpEndpoint = string.IsNullOrWhiteSpace(otlp) ? null : otlp,
+            Balancing = balancing,
+            Publisher = publisher,
+            OutputPath = output,
+        };
+    }
+
+    private static int PositiveInt(string option, string value) =>
+        int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"{option} takes a positive number, not '{value}'.");
+}

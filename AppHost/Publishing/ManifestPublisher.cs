@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AspireScale.AppHost.Hosting;
+using AspireScale.AppHost.Resources;
+
+namespace AspireScale.AppHost.Publishing;
+
+// `--publisher manifest --output-path FILE`: the model as JSON, like Aspire's manifest; nothing is started.
+public static class ManifestPublisher
+{
+    public static void Write(IReadOnlyList<Resource> resources, string outputPath)
+    {
+        var root = new JsonObject();
+        foreach (var resource in resources)
+        {
+            root[resource.Name] = Describe(resource);
+        }
+
+        if (resources.OfType<ProjectResource>().Any(p => p.External))
+        {
+            root["jwt-signing-key"] = new JsonObject { ["type"] = "parameter.v0", ["secret"] = true };
+        }
+
+        var manifest = new JsonObject { ["resources"] = root };
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);
+        File.WriteAllText(outputPath, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    private static JsonObject Describe(Resource resource) => resource switch
+    {
+        PostgresServerResource => new() { ["type"] = "postgres.server.v0" },
+        PostgresReplicaResource replica => new() { ["type"] = "postgres.replica.v0", ["primary"] = replica.Primary.Name },
+        PostgresDatabaseResource database => new() { ["type"] = "postgres.database.v0", ["parent"] = database.Server.Name, ["databaseName"] = database.DatabaseName },
+        RedisResource => new() { ["type"] = "redis.server.v0" },
+        RabbitMQResource => new() { ["type"] = "rabbitmq.server.v0" },
+        ProjectResource project => Describe(project),
+        GatewayResource gateway => new() { ["type"] = "gateway.v0", ["routes"] = new JsonArray(gateway.Target.Name) },
+        _ => throw new InvalidOperationException($"No manifest shape for {resource.GetType().Name}."),
+    };
+
+    private static JsonObject Describe(ProjectResource project)
+    {
+        var env = new JsonObject();
+        foreach (var reference in project.References)
+        {
+            env[$"ConnectionStrings__{reference.Name}"] = $"{{{reference.Name}.connectionString}}";
+        }
+
+        foreach (var service in project.ServiceReferences)
+        {
+            env[$"services__{service.Name}__http__0"] = $"{{{service.Name}.bindings.http.url}}";
+        }
+
+        env["OTEL_SERVICE_NAME"] = project.Name;
+        if (project.External)
+        {
+            env["Jwt__SigningKey"] = "{jwt-signing-key.value}";
+        }
+
+        var json = new JsonObject
+        {
+            ["type"] = "project.v0",
+            ["path"] = RepositoryPaths.Relative(project.Project.ProjectPath),
+        };
+
+        if (project.RunToCompletion)
+        {
+            json["runToCompletion"] = true;
+        }
+        else
+        {
+            json["replicas"] = project.Replicas;
+        }
+
+        json["references"] = Names(project.References.Select(r => r.Name).Concat(project.ServiceReferences.Select(s => s.Name)));
+        json["waitFor"] = Names(project.WaitFor.Select(w => w.Name));
+        if (project.WaitForCompletion.Count > 0)
+        {
+            json["waitForCompletion"] = Names(project.WaitForCompletion.Select(w => w.Name));
+        }
+
+        json["env"] = env;
+        if (!project.RunToCompletion)
+        {
+            json["bindings"] = new JsonObject
+            {
+                ["http"] = new JsonObject { ["scheme"] = "http", ["protocol"] = "tcp", ["transport"] = "http", ["targetPort"] = 8080, ["external"] = project.External },
+            };
+            json["probes"] = new JsonObject { ["liveness"] = "/alive", ["readiness"] = "/health" };
+        }
+
+        return json;
+    }
+
+    private static JsonArray Names(IEnumerable<string> names) => new([.. names.Select(n => (JsonNode)n)]);
+}

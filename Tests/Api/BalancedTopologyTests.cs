@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using AspireScale.Tests.Api.Infrastructure;
+using AspireScale.Tests.Infrastructure;
+using Npgsql;
+
+namespace AspireScale.Tests.Api;
+
+// Through the balancer, over two API replicas, a primary and a hot standby: what only the real topology can show.
+[Collection(SharedTopology.Name)]
+public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
+{
+    private readonly ConduitClient conduit = new(topology.App.CreateHttpClient());
+
+    [Fact]
+    public async Task TheBalancerSpreadsRequestsOverBothApiReplicas()
+    {
+        var instances = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < 20 && instances.Count < 2; i++)
+        {
+            using var response = await conduit.GetAsync("/api/tags");
+            await response.ReadJsonAsync(HttpStatusCode.OK);
+            instances.UnionWith(response.Headers.TryGetValues("X-Instance", out var values) ? values : []);
+        }
+
+        Assert.Equal(2, instances.Count);
+    }
+
+    [Fact]
+    public async Task ATokenIssuedThroughTheBalancerWorksOnEveryApiReplica()
+    {
+        var user = await conduit.RegisterAsync("roaming");
+
+        foreach (var replica in new[] { 0, 1 })
+        {
+            var direct = new ConduitClient(topology.App.CreateHttpClient("api", replica));
+            var me = (await direct.GetOkAsync("/api/user", user.Token)).GetProperty("user");
+            Assert.Equal(user.Username, me.Str("username"));
+        }
+    }
+
+    [Fact]
+    public async Task AWriterReadsTheirOwnWritesOnEveryReplicaWhileTheStandbyIsPaused()
+    {
+        var user = await conduit.RegisterAsync("ryw");
+        await conduit.CreateArticleAsync(user);
+        await topology.App.WaitForReplicaAsync();
+
+        await using var admin = NpgsqlDataSource.Create(topology.App.GetConnectionString("postgres-replica-admin"));
+        await PauseReplayAsync(admin);
+        try
+        {
+            using (var update = await conduit.SendAsync(HttpMethod.Put, "/api/user", new { user = new { bio = "written while the standby sleeps" } }, user.Token))
+            {
+                Assert.Equal("written while the standby sleeps", (await update.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("user").Str("bio"));
+            }
+
+            var fresh = await conduit.CreateArticleAsync(user, body: "fresh body");
+
+            // Every read, on whichever replica the balancer picks (and on each replica directly), sees both writes.
+            var instances = new HashSet<string>(StringComparer.Ordinal);
+            var clients = new[] { conduit, new ConduitClient(topology.App.CreateHttpClient("api", 0)), new ConduitClient(topology.App.CreateHttpClient("api", 1)) };
+            for (var i = 0; i < 12; i++)
+            {
+                var client = clients[i % clients.Length];
+                using var me = await client.GetAsync("/api/user", user.Token);
+                Assert.Equal("written while the standby sleeps", (await me.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("user").Str("bio"));
+                instances.UnionWith(me.Headers.TryGetValues("X-Instance", out var values) ? values : []);
+
+                var profile = (await client.GetOkAsync($"/api/profiles/{user.Username}", user.Token)).GetProperty("profile");
+                Assert.Equal("written while the standby sleeps", profile.Str("bio"));
+                var article = (await client.GetOkAsync($"/api/articles/{fresh.Str("slug")}", user.Token)).GetProperty("article");
+                Assert.Equal("fresh body", article.Str("body"));
+                var list = await client.GetOkAsync($"/api/articles?author={user.Username}", user.Token);
+                Assert.Equal(2, list.GetProperty("articlesCount").GetInt32());
+            }
+
+            Assert.Equal(2, instances.Count);
+
+            // The lag was real: the standby itself still has neither write.
+            Assert.Equal("(no bio)", await topology.App.Replica().ScalarAsync<string>("SELECT coalesce(bio, '(no bio)') FROM users WHERE username = $1", user.Username));
+            Assert.Equal(0L, await topology.App.Replica().ScalarAsync<long>("SELECT count(*) FROM articles WHERE slug = $1", fresh.Str("slug")));
+            Assert.Equal("written while the standby sleeps",
+                await topology.App.Primary().ScalarAsync<string>("SELECT bio FROM users WHERE username = $1", user.Username));
+        }
+        finally
+        {
+            await ResumeReplayAsync(admin);
+        }
+
+        await topology.App.WaitForReplicaAsync();
+        Assert.Equal("written while the standby sleeps",
+            await topology.App.Replica().ScalarAsync<string>("SELECT bio FROM users WHERE username = $1", user.Username));
+    }
+
+    private static async Task PauseReplayAsync(NpgsqlDataSource admin)
+    {
+        await using (var pause = admin.CreateCommand("SELECT pg_wal_replay_pause()"))
+        {
+            await pause.ExecuteNonQueryAsync();
+        }
+
+        // Pausing is requested, then takes effect: wait until the standby says it is paused.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using var state = admin.CreateCommand("SELECT pg_get_wal_replay_pause_state()");
+            if ((string?)await state.ExecuteScalarAsync(deadline.Token) == "paused")
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
+    }
+
+    private static async Task ResumeReplayAsync(NpgsqlDataSource admin)
+    {
+        await using var resume = admin.CreateCommand("SELECT pg_wal_replay_resume()");
+        await resume.ExecuteNonQueryAsync();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AspireScale.Tests.Api.Infrastructure;
+
+public static partial class ResponseAssertions
+{
+    // The Postman collection's check: ISO 8601 with fractional seconds and a zone.
+    [GeneratedRegex(@"^\d{4,}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+(?:[+-][0-2]\d:[0-5]\d|Z)$")]
+    public static partial Regex Iso8601Timestamp();
+
+    // Asserts the status (showing the body when it differs) and returns the parsed body, or default when it is empty.
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected,
+            $"Expected {(int)expected} but got {(int)response.StatusCode} for {Describe(response)}: {Truncate(text)}");
+        return text.Length == 0 ? default : Parse(text, response);
+    }
+
+    // A failure in the spec's format: the status, a JSON body, and {"errors":{"<key>":["<message>", ...]}}.
+    public static async Task<JsonElement> AssertErrorsAsync(this HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected,
+            $"Expected {(int)expected} but got {(int)response.StatusCode} for {Describe(response)}: {Truncate(text)}");
+        var problem = ErrorsShapeProblem(text);
+        Assert.True(problem is null, $"{Describe(response)} answered {(int)response.StatusCode} but {problem}: {Truncate(text)}");
+        return Parse(text, response).GetProperty("errors");
+    }
+
+    // Null when the body has the errors shape, otherwise what is wrong with it.
+    public static string? ErrorsShapeProblem(string body)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return "the body is not JSON";
+        }
+
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object)
+        {
+            return "the body has no \"errors\" object";
+        }
+
+        var count = 0;
+        foreach (var error in errors.EnumerateObject())
+        {
+            count++;
+            if (error.Value.ValueKind != JsonValueKind.Array || error.Value.GetArrayLength() == 0 ||
+                error.Value.EnumerateArray().Any(message => message.ValueKind != JsonValueKind.String))
+            {
+                return $"errors.{error.Name} is not a non-empty array of strings";
+            }
+        }
+
+        return count == 0 ? "\"errors\" is empty" : null;
+    }
+
+    public static string Str(this JsonElement element, string property) =>
+        element.GetProperty(property).GetString() ?? throw new InvalidOperationException($"{property} is null");
+
+    public static void AssertNullProperty(this JsonElement element, string property)
+    {
+        Assert.True(element.TryGetProperty(property, out var value), $"\"{property}\" is missing from {element}");
+        Assert.Equal(JsonValueKind.Null, value.ValueKind);
+    }
+
+    public static string[] Slugs(this JsonElement articlesResponse) =>
+        [.. articlesResponse.GetProperty("articles").EnumerateArray().Select(article => article.Str("slug"))];
+
+    public static string[] Tags(this JsonElement article) =>
+        [.. article.GetProperty("tagList").EnumerateArray().Select(tag => tag.GetString()!).Order(StringComparer.Ordinal)];
+
+    public static string Truncate(string text, int length = 600) => text.Length <= length ? text : text[..length] + "...";
+
+    private static string Describe(HttpResponseMessage response) =>
+        $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}";
+
+    private static JsonElement Parse(string text, HttpResponseMessage response)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{Describe(response)} answered a body that is not JSON ({e.Message}): {Truncate(text)}");
+        }
+    }
+}

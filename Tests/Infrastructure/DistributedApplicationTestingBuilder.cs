@@ -1,0 +1,43 @@
+namespace AspireScale.Tests.Infrastructure;
+
+// Like Aspire.Hosting.Testing: starts the real AppHost (the built AppHost.dll, as a child process) on a fresh data folder
+// and hands back a RunningAppHost once it printed `ready:`.
+public sealed class DistributedApplicationTestingBuilder
+{
+    private readonly string[] _args;
+
+    private DistributedApplicationTestingBuilder(string[] args) => _args = args;
+
+    // 2 cores shared by PostgreSQL x2, RabbitMQ, Redis and 4 .NET processes: a cold start can take a while.
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    public string DataDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"aspirescale-test-{Guid.NewGuid():N}"[..30]);
+
+    // Off to start a second AppHost on the same folder afterwards (data survives a restart).
+    public bool DeleteDataDirectoryOnDispose { get; set; } = true;
+
+    public static DistributedApplicationTestingBuilder Create(params string[] appHostArgs) => new(appHostArgs);
+
+    public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var app = RunningAppHost.Launch(AppHostDll(), DataDirectory, _args, DeleteDataDirectoryOnDispose);
+        try
+        {
+            await app.WaitForReadyAsync(StartTimeout, cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    // AppHost/bin/<configuration>/net10.0/AppHost.dll next to the test's own configuration (Tests.csproj builds it first).
+    internal static string AppHostDll()
+    {
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var path = Path.Combine(RepositoryRoot.Find(), "AppHost", "bin", configuration, "net10.0", "AppHost.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing; build it with: dotnet build AppHost/AppHost.csproj");
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AspireScale.Tests.Infrastructure;
+
+namespace AspireScale.Tests.Topology;
+
+// Kill things under a running topology and watch it heal.
+[Collection(OwnTopology.Name)]
+public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixture<OwnTopologyFixture>
+{
+    private static readonly TimeSpan RecoveryDeadline = TimeSpan.FromSeconds(90);
+    private readonly RunningAppHost _app = fixture.App;
+
+    [Fact]
+    public async Task KillingAnApiReplicaUnderSteadyTrafficFailsNoIdempotentRequestAndTheReplicaComesBack()
+    {
+        await _app.WaitForHealthyAsync("api", RecoveryDeadline);
+        var victim = (await _app.RefreshManifestAsync()).Replica("api-0");
+        var failures = new ConcurrentQueue<string>();
+        var served = new ConcurrentDictionary<string, int>();
+        using var stopTraffic = new CancellationTokenSource();
+        using var client = _app.CreateHttpClient();
+
+        // Four clients in a loop: the victim is always in the middle of something when it dies.
+        var traffic = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stopTraffic.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(new Uri("/", UriKind.Relative), CancellationToken.None);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        failures.Enqueue($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                    }
+                    else
+                    {
+                        served.AddOrUpdate(response.Headers.TryGetValues("X-Instance", out var i) ? i.Single() : "?", 1, (_, n) => n + 1);
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    failures.Enqueue(ex.Message);
+                }
+            }
+        })).ToList();
+
+        await WaitUntilAsync(() => served.GetValueOrDefault("api-0") > 20, "traffic reaching api-0");
+        Process.GetProcessById(victim.Pid!.Value).Kill();
+
+        var recovered = await _app.WaitForAsync(
+            m => m.Replica("api-0") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid && r.Restarts >= 1,
+            RecoveryDeadline, "api-0 restarted and healthy");
+        var servedBeforeBack = served.GetValueOrDefault("api-0");
+        await WaitUntilAsync(() => served.GetValueOrDefault("api-0") > servedBeforeBack + 20, "traffic reaching the restarted api-0");
+        await stopTraffic.CancelAsync();
+        await Task.WhenAll(traffic);
+
+        Assert.Empty(failures);
+        Assert.NotEqual(victim.Pid, recovered.Replica("api-0").Pid);
+        Assert.True(served.GetValueOrDefault("api-1") > 0);
+    }
+
+    [Fact]
+    public async Task AKilledBackingServiceIsRestartedOnItsPortAndTheApiRecoversWithoutARestart()
+    {
+        await _app.WaitForHealthyAsync("api", RecoveryDeadline);
+        var before = await _app.RefreshManifestAsync();
+        var redis = before.Replica("cache");
+        var apiPids = before.Resource("api").Replicas.Select(r => r.Pid).ToList();
+
+        Process.GetProcessById(redis.Pid!.Value).Kill();
+
+        var after = await _app.WaitForAsync(
+            m => m.Replica("cache") is { State: "running", Health: "healthy" } r && r.Pid != redis.Pid && r.Restarts > redis.Restarts,
+            RecoveryDeadline, "cache restarted and healthy");
+        Assert.Equal(redis.Endpoint, after.Replica("cache").Endpoint);
+
+        // The API's own /health includes Redis: it turns healthy again through its reconnecting client.
+        foreach (var replica in new[] { 0, 1 })
+        {
+            using var client = _app.CreateHttpClient("api", replica);
+            await WaitUntilAsync(async () => (await client.GetAsync(new Uri("/health", UriKind.Relative))).IsSuccessStatusCode, $"api-{replica} /health");
+        }
+
+        var final = await _app.RefreshManifestAsync();
+        Assert.Equal(apiPids, final.Resource("api").Replicas.Select(r => r.Pid));
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + RecoveryDeadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited {RecoveryDeadline.TotalSeconds:0}s for {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
