@@ -1,9 +1,14 @@
 using AspireScale.Api.Articles;
+using AspireScale.Api.Caching;
 using AspireScale.Api.Auth;
 using AspireScale.Api.Comments;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Jobs;
+using AspireScale.Api.Messaging;
+using AspireScale.Api.Notifications;
 using AspireScale.Api.Profiles;
+using AspireScale.Api.RateLimiting;
 using AspireScale.Api.Tags;
 using AspireScale.Api.Users;
 
@@ -14,9 +19,13 @@ builder.AddInstanceIdentity();
 builder.AddConduitErrors();
 builder.AddConduitJson();
 builder.AddConduitData();
+builder.AddConduitMessaging();
+builder.AddConduitJobs();
 builder.AddConduitAuth();
 builder.AddConduitOpenApi();
 builder.AddConduitCors();
+builder.AddConduitCaching();
+builder.AddConduitRateLimiting();
 
 var app = builder.Build();
 
@@ -25,6 +34,8 @@ app.UseConduitErrors();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseConduitRateLimiting();
+app.UseConduitCaching();
 
 app.MapDefaultEndpoints();
 app.MapConduitOpenApi();
@@ -34,6 +45,8 @@ app.MapProfilesApi();
 app.MapArticlesApi();
 app.MapCommentsApi();
 app.MapTagsApi();
+app.MapJobsApi();
+app.MapNotificationsApi();
 
 app.Run();
 

@@ -1,10 +1,12 @@
+using AspireScale.Api.Data;
 using AspireScale.Worker.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddNpgsqlDbContext<ConduitDbContext>("conduit");
 builder.AddRabbitMQClient("messaging");
-builder.AddJobQueueConsumer();
+builder.AddJobProcessing();
 
 var app = builder.Build();
 

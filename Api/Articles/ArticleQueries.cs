@@ -58,8 +58,15 @@ internal static class ArticleQueries
         return articles;
     }
 
+    // Fan-out on write: the feed is the follower's precomputed feed_entries (written by the Worker when an article is
+    // published, backfilled on follow, removed on unfollow, cascaded on delete), plus the followees' articles the Worker
+    // has not fanned out yet (a few rows, found through a partial index). So an article is in its followers' feeds from
+    // the moment it is committed, and the result always equals "articles by the authors I follow".
     public static IQueryable<Article> Feed(ConduitDbContext db, long follower) =>
-        db.Articles.Where(a => db.Follows.Any(f => f.FollowerId == follower && f.FolloweeId == a.AuthorId));
+        db.FeedEntries.Where(e => e.UserId == follower).Select(e => e.Article)
+            .Concat(db.Articles.Where(a => !a.FannedOut
+                && db.Follows.Any(f => f.FollowerId == follower && f.FolloweeId == a.AuthorId)
+                && !db.FeedEntries.Any(e => e.UserId == follower && e.ArticleId == a.Id)));
 
     // articlesCount is the total before paging. Newest first, id breaks ties so pages never overlap or skip.
     public static async Task<ArticlesEnvelope> PageAsync(IQueryable<Article> articles, Paging paging, long? viewer, CancellationToken cancellationToken)

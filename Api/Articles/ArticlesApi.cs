@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AspireScale.Api.Auth;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -98,6 +99,9 @@ public static partial class ArticlesApi
             Slug = slug, Title = title, Description = description, Body = body, TagList = tags, AuthorId = me, CreatedAt = now, UpdatedAt = now,
         };
         services.Db.Articles.Add(article);
+        // Same transaction as the article: the Worker copies it into the followers' feeds (fan-out on write).
+        services.Db.OutboxMessages.Add(Outbox.Message(
+            MessageTypes.ArticlePublished, new ArticlePublished(me), MessagingJsonContext.Default.ArticlePublished, now));
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -112,6 +116,7 @@ public static partial class ArticlesApi
             }
         }
 
+        services.Outbox.Wake();
         await services.Reads.RecordWriteAsync(me, cancellationToken);
         var view = await ArticleQueries.FindAsync(services.Db, article.Slug, me, cancellationToken);
         return TypedResults.Created($"/api/articles/{article.Slug}", new ArticleEnvelope(view!));
@@ -199,7 +204,7 @@ public static partial class ArticlesApi
         string slug, [AsParameters] ArticleServices services, CancellationToken cancellationToken)
     {
         var me = services.User.RequiredId();
-        // Comments and favorites go with it (ON DELETE CASCADE), in the same statement.
+        // Comments, favorites and feed entries go with it (ON DELETE CASCADE), in the same statement.
         var deleted = await services.Db.Articles.Where(a => a.Slug == slug && a.AuthorId == me).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0)
         {
@@ -246,4 +251,4 @@ public static partial class ArticlesApi
         db.Articles.AnyAsync(a => a.Slug == slug, cancellationToken);
 }
 
-public sealed record ArticleServices(ConduitDbContext Db, ReadRouting Reads, TimeProvider Time, ClaimsPrincipal User);
+public sealed record ArticleServices(ConduitDbContext Db, ReadRouting Reads, OutboxSignal Outbox, TimeProvider Time, ClaimsPrincipal User);

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using AspireScale.Api.Auth;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Messaging;
 using AspireScale.Api.Profiles;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -50,17 +51,26 @@ public static class CommentsApi
 
         var me = services.User.RequiredId();
         var now = services.Time.UtcNowMicroseconds();
-        // Looks the article up and inserts in one statement, so an article deleted meanwhile is a 404, not a foreign key error.
+        // Looks the article up, inserts, and queues the author's notification in one statement: an article deleted
+        // meanwhile is a 404, not a foreign key error, and the outbox row commits with the comment or not at all.
+        var messageId = Outbox.NewMessageId();
+        var traceParent = Outbox.CurrentTraceParent;
         var ids = await services.Db.Database.SqlQuery<long>($"""
-            INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
-            SELECT id, {me}, {body}, {now}, {now} FROM articles WHERE slug = {slug}
-            RETURNING id AS "Value"
+            WITH added AS (
+                INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
+                SELECT id, {me}, {body}, {now}, {now} FROM articles WHERE slug = {slug}
+                RETURNING id),
+            queued AS (
+                INSERT INTO outbox_messages (message_id, type, payload, trace_parent, created_at)
+                SELECT {messageId}, {MessageTypes.CommentAdded}, json_build_object('commentId', id)::text, {traceParent}, {now} FROM added)
+            SELECT id AS "Value" FROM added
             """).ToListAsync(cancellationToken);
         if (ids.Count == 0)
         {
             return ApiErrors.NotFound("article");
         }
 
+        services.Outbox.Wake();
         await services.Reads.RecordWriteAsync(me, cancellationToken);
         var id = ids[0];
         var comment = await services.Db.Comments.Where(c => c.Id == id).Select(ToView(me)).SingleAsync(cancellationToken);
@@ -110,4 +120,4 @@ public static class CommentsApi
         new ProfileView(c.Author.Username, c.Author.Bio, c.Author.Image, c.Author.Followers.Any(f => f.FollowerId == viewer)));
 }
 
-public sealed record CommentServices(ConduitDbContext Db, ReadRouting Reads, TimeProvider Time, ClaimsPrincipal User);
+public sealed record CommentServices(ConduitDbContext Db, ReadRouting Reads, OutboxSignal Outbox, TimeProvider Time, ClaimsPrincipal User);

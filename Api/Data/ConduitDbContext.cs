@@ -18,6 +18,11 @@ public class ConduitDbContext : DbContext
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Follow> Follows => Set<Follow>();
     public DbSet<Favorite> Favorites => Set<Favorite>();
+    public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<InboxMessage> InboxMessages => Set<InboxMessage>();
+    public DbSet<FeedEntry> FeedEntries => Set<FeedEntry>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConduitDbContext).Assembly);

@@ -26,6 +26,9 @@ public sealed class Article
     public long AuthorId { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
+    // False until the Worker has copied the article into its author's followers' feeds; until then the feed query finds it
+    // through the follows table, so a new article is in the feed at once.
+    public bool FannedOut { get; set; }
 
     public User Author { get; set; } = null!;
     public List<Favorite> Favorites { get; } = [];

@@ -17,5 +17,6 @@ public static class Limits
     public const int CommentBody = 64 * 1024;
     public const int PageSize = 100;
     public const int DefaultPageSize = 20;
+    public const int IdempotencyKey = 200;
     public const long RequestBodyBytes = 256 * 1024;
 }

@@ -34,10 +34,20 @@ public static class ProfilesApi
         string username, [AsParameters] ProfileServices services, CancellationToken cancellationToken)
     {
         var me = services.User.RequiredId();
-        // Insert-if-absent in one statement: following twice is not an error, and a missing user inserts nothing.
-        var inserted = await services.Db.Database.ExecuteSqlAsync(
-            $"INSERT INTO follows (follower_id, followee_id) SELECT {me}, id FROM users WHERE username = {username} ON CONFLICT DO NOTHING",
-            cancellationToken);
+        // Insert-if-absent and the feed backfill in one statement: following twice is not an error, a missing user inserts
+        // nothing, and the followee's existing articles are in my feed from the moment the follow is.
+        // ToListAsync, not SingleAsync: EF cannot wrap a data-modifying WITH in a subquery.
+        var inserted = (await services.Db.Database.SqlQuery<int>($"""
+            WITH followed AS (
+                INSERT INTO follows (follower_id, followee_id) SELECT {me}, id FROM users WHERE username = {username}
+                ON CONFLICT DO NOTHING
+                RETURNING followee_id),
+            backfilled AS (
+                INSERT INTO feed_entries (user_id, article_id, author_id, created_at)
+                SELECT {me}, a.id, a.author_id, a.created_at FROM followed JOIN articles a ON a.author_id = followed.followee_id
+                ON CONFLICT DO NOTHING)
+            SELECT count(*)::int AS "Value" FROM followed
+            """).ToListAsync(cancellationToken))[0];
         return await RespondAfterWriteAsync(services, me, username, inserted, cancellationToken);
     }
 
@@ -45,9 +55,25 @@ public static class ProfilesApi
         string username, [AsParameters] ProfileServices services, CancellationToken cancellationToken)
     {
         var me = services.User.RequiredId();
-        var deleted = await services.Db.Follows
-            .Where(f => f.FollowerId == me && f.Followee.Username == username)
-            .ExecuteDeleteAsync(cancellationToken);
+        // Two statements in one transaction, in this order: deleting the follow waits for a Worker fan-out that holds it
+        // FOR SHARE, so the second statement (a fresh snapshot) also removes the entries that fan-out just wrote.
+        var strategy = services.Db.Database.CreateExecutionStrategy();
+        var deleted = await strategy.ExecuteAsync(async ct =>
+        {
+            await using var transaction = await services.Db.Database.BeginTransactionAsync(ct);
+            var followees = await services.Db.Database.SqlQuery<long>($"""
+                DELETE FROM follows WHERE follower_id = {me} AND followee_id = (SELECT id FROM users WHERE username = {username})
+                RETURNING followee_id AS "Value"
+                """).ToListAsync(ct);
+            if (followees.Count > 0)
+            {
+                var followee = followees[0];
+                await services.Db.FeedEntries.Where(e => e.UserId == me && e.AuthorId == followee).ExecuteDeleteAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            return followees.Count;
+        }, cancellationToken);
         return await RespondAfterWriteAsync(services, me, username, deleted, cancellationToken);
     }
 

@@ -86,7 +86,9 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             var current = _context.Notifications.Snapshot()
                 .Where(s => s.Resource == _gateway.Target.Name && s is { State: ReplicaState.Running, Health: ReplicaHealth.Healthy, Endpoint: not null })
-                .ToDictionary(s => s.Id, s => s.Endpoint!);
+                // Keyed by replica and address: a replica back on a new port is a new destination, with none of the
+                // passive-health penalty its dead predecessor earned.
+                .ToDictionary(s => $"{s.Id}@{s.Endpoint}", s => s.Endpoint!);
             if (current.Count == _destinations.Count && current.All(d => _destinations.GetValueOrDefault(d.Key) == d.Value))
             {
                 return;

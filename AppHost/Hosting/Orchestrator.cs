@@ -49,8 +49,10 @@ internal sealed class Orchestrator : IAsyncDisposable
     {
         var data = _options.DataDirectory;
         Directory.CreateDirectory(data);
-        _tracker = new ProcessTracker(data);
-        _tracker.CleanLeftovers();
+        var tracker = new ProcessTracker(data);
+        // Throws when another AppHost owns the folder; its pid file is then not ours to delete on the way out.
+        tracker.CleanLeftovers();
+        _tracker = tracker;
         if (_options.Fresh)
         {
             foreach (var entry in new DirectoryInfo(data).EnumerateFileSystemInfos().Where(e => e.Name != "apphost.pid"))

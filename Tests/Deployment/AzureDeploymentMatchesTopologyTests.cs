@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using AspireScale.Worker.Messaging;
 
 namespace AspireScale.Tests.Deployment;
 
@@ -186,7 +185,7 @@ public sealed partial class AzureDeploymentMatchesTopologyTests(AzureDeploymentF
         Assert.Equal("rabbitmq", rule.GetProperty("type").GetString());
         var metadata = rule.GetProperty("metadata");
         Assert.Equal("conduit.jobs", metadata.GetProperty("queueName").GetString());
-        Assert.Equal(JobQueueConsumer.QueueName, metadata.GetProperty("queueName").GetString());
+        Assert.Equal(AspireScale.Api.Messaging.MessagingTopology.JobsQueue, metadata.GetProperty("queueName").GetString());
         Assert.Equal("QueueLength", metadata.GetProperty("mode").GetString());
         Assert.True(int.TryParse(metadata.GetProperty("value").GetString(), out var perReplica) && perReplica > 0);
 

@@ -87,6 +87,30 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         Assert.Equal(apiPids, final.Resource("api").Replicas.Select(r => r.Pid));
     }
 
+    [Fact]
+    public async Task WithRoundRobinBalancingConsecutiveRequestsOnOneConnectionAlternateBetweenReplicas()
+    {
+        await _app.WaitForHealthyAsync("api", RecoveryDeadline);
+        using var client = _app.CreateHttpClient();
+        async Task<string> InstanceAsync()
+        {
+            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+            response.EnsureSuccessStatusCode();
+            return response.Headers.GetValues("X-Instance").Single();
+        }
+
+        // The gateway may still be adding a replica that just turned healthy: wait until both answer.
+        await WaitUntilAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => InstanceAsync()))).Distinct().Count() == 2, "both replicas behind the gateway");
+        var instances = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            instances.Add(await InstanceAsync());
+        }
+
+        // One keep-alive connection, yet every request goes to the other replica: balancing is per request.
+        Assert.All(instances.Zip(instances.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+    }
+
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AspireScale.Tests.Infrastructure;
 using Npgsql;
 using RabbitMQ.Client;
@@ -160,6 +161,27 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
         var key = await File.ReadAllTextAsync(Path.Combine(_app.DataDirectory, "secrets", "jwt-signing-key"));
         Assert.All(environments, env => Assert.Equal(key, env["Jwt__SigningKey"]));
         Assert.True(Convert.FromBase64String(key).Length >= 32);
+    }
+
+    [Fact]
+    public async Task ASecondAppHostOnTheSameDataFolderRefusesToStartAndLeavesTheFirstAlone()
+    {
+        var startInfo = new ProcessStartInfo("dotnet", [AppHostAssembly.Path, "--data", _app.DataDirectory])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var second = Process.Start(startInfo)!;
+        var errors = second.StandardError.ReadToEndAsync();
+        await second.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains($"Another AppHost (pid {_app.Pid})", await errors, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_app.DataDirectory, "apphost.pid")));
+        Assert.Equal("ready", (await _app.RefreshManifestAsync()).State);
+        using var client = _app.CreateHttpClient();
+        (await client.GetAsync(new Uri("/", UriKind.Relative))).EnsureSuccessStatusCode();
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
         // timestamptz keeps microseconds; the API truncates to microseconds before it stores or returns a time.
         article.Property(a => a.CreatedAt).HasColumnName("created_at");
         article.Property(a => a.UpdatedAt).HasColumnName("updated_at");
+        article.Property(a => a.FannedOut).HasColumnName("fanned_out");
 
         article.HasOne(a => a.Author).WithMany(u => u.Articles).HasForeignKey(a => a.AuthorId).OnDelete(DeleteBehavior.Cascade);
 
@@ -27,6 +28,8 @@ internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
         article.HasIndex(a => new { a.CreatedAt, a.Id }).IsDescending(true, true).HasDatabaseName("ix_articles_created_at_id");
         // ?author= and the feed (articles by followed authors), already in page order.
         article.HasIndex(a => new { a.AuthorId, a.CreatedAt, a.Id }).IsDescending(false, true, true).HasDatabaseName("ix_articles_author_id_created_at_id");
+        // The feed's "published but not fanned out yet" branch: a handful of rows at any time.
+        article.HasIndex(a => a.AuthorId).HasFilter("NOT fanned_out").HasDatabaseName("ix_articles_author_id_not_fanned_out");
         // ?tag= uses tag_list @> ARRAY[tag].
         article.HasIndex(a => a.TagList).HasMethod("gin").HasDatabaseName("ix_articles_tag_list");
     }

@@ -1,0 +1,97 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using AspireScale.Api.Auth;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace AspireScale.Api.Caching;
+
+// Browser and CDN caching for the reads CacheTags lists: a strong ETag (hash of the body), 304 on a matching If-None-Match,
+// Cache-Control by audience (anonymous: shared caches may keep it, browsers revalidate; with a token: private), and
+// Vary: Authorization, Accept-Encoding. Runs inside the output cache, so the headers are stored with the entry and a hit costs no hashing;
+// the output cache answers If-None-Match on hits itself. Every API answer is buffered here to carry a Content-Length,
+// which is what lets compression skip bodies under 1 KB.
+internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingOptions> options)
+{
+    private const int EtagHashBytes = 16;
+    private static readonly Microsoft.Extensions.Primitives.StringValues VaryBy = new([HeaderNames.Authorization, HeaderNames.AcceptEncoding]);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var settings = options.CurrentValue;
+        var cacheable = settings.HttpCaching && HttpMethods.IsGet(context.Request.Method) && CacheTags.IsCacheableRead(context);
+        var response = context.Response;
+        var original = response.Body;
+        using var buffer = new MemoryStream();
+        response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            response.Body = original;
+        }
+
+        if (!response.HasStarted && settings.HttpCaching && HttpMethods.IsGet(context.Request.Method))
+        {
+            if (cacheable && response.StatusCode == StatusCodes.Status200OK)
+            {
+                var etag = Etag(buffer);
+                response.Headers.ETag = etag;
+                response.Headers.CacheControl = context.User.Id() is null
+                    ? string.Create(CultureInfo.InvariantCulture, $"public, max-age=0, s-maxage={(int)settings.SharedMaxAge.TotalSeconds}")
+                    : "private, no-cache";
+                response.Headers.Append(HeaderNames.Vary, VaryBy);
+                if (Matches(context.Request.Headers.IfNoneMatch, etag))
+                {
+                    response.StatusCode = StatusCodes.Status304NotModified;
+                    response.ContentLength = null;
+                    response.Headers.ContentType = default;
+                    return;
+                }
+            }
+            else if (!cacheable)
+            {
+                // Answers about the signed-in user (GET /api/user carries a token) must never be stored anywhere.
+                response.Headers.CacheControl = "no-store";
+            }
+        }
+
+        response.ContentLength = buffer.Length;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private static string Etag(MemoryStream body)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length), hash);
+        return $"\"{Base64Url.EncodeToString(hash[..EtagHashBytes])}\"";
+    }
+
+    // If-None-Match uses the weak comparison (RFC 9110 13.1.3): a W/ prefix is ignored; "*" matches any representation.
+    internal static bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch, string etag)
+    {
+        foreach (var header in ifNoneMatch)
+        {
+            foreach (var candidate in (header ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                var tag = candidate.StartsWith("W/", StringComparison.Ordinal) ? candidate[2..] : candidate;
+                if (tag == "*" || tag == etag)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireScale.Api.Caching;
+
+// Wraps the shared (Redis) output cache store so that Redis being down costs nothing but cache misses:
+// - a failure or a disconnected multiplexer opens a short circuit: reads are misses, stores are skipped, no waiting on
+//   timeouts; after the break, the next call tries Redis again, so caching resumes by itself;
+// - an eviction that could not reach Redis means entries there may be stale, so the first call after the outage evicts
+//   every entry (tag "all") before anything is read;
+// - a response is not stored when one of its tags was evicted within StaleFillGuard (by any replica: the marks live in
+//   Redis too), and the marks are checked again after storing, so a read that raced a write cannot leave a stale entry.
+internal sealed partial class ResilientOutputCacheStore(
+    IOutputCacheStore inner,
+    IOptionsMonitor<CachingOptions> options,
+    TimeProvider time,
+    ILogger<ResilientOutputCacheStore> logger,
+    IConnectionMultiplexer? redis = null) : IOutputCacheStore
+{
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, long> localEvictions = new(StringComparer.Ordinal);
+    private int recovering;
+    private long breakUntil;
+    private volatile bool mustFlush;
+
+    public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!await IsAvailableAsync())
+        {
+            return null;
+        }
+
+        try
+        {
+            return await inner.GetAsync(key, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
+        }
+        catch (Exception exception) when (IsStoreFailure(exception, cancellationToken))
+        {
+            Break(exception);
+            return null;
+        }
+    }
+
+    public async ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellationToken)
+    {
+        if (!await IsAvailableAsync())
+        {
+            return;
+        }
+
+        try
+        {
+            if (tags is { Length: > 0 } && await RecentlyEvictedAsync(tags) is not null)
+            {
+                return;
+            }
+
+            await inner.SetAsync(key, value, tags, validFor, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
+            if (tags is { Length: > 0 } && await RecentlyEvictedAsync(tags) is { } evicted)
+            {
+                // A write landed while this entry was being stored: it may predate that write.
+                await inner.EvictByTagAsync(evicted, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
+            }
+        }
+        catch (Exception exception) when (IsStoreFailure(exception, cancellationToken))
+        {
+            Break(exception);
+        }
+    }
+
+    public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellationToken)
+    {
+        localEvictions[tag] = time.GetTimestamp();
+        if (!await IsAvailableAsync())
+        {
+            mustFlush = true;
+            return;
+        }
+
+        try
+        {
+            if (redis is not null)
+            {
+                await redis.GetDatabase()
+                    .StringSetAsync(EvictionKey(tag), time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
+                    .WaitAsync(CallTimeout, cancellationToken);
+            }
+
+            await inner.EvictByTagAsync(tag, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
+        }
+        catch (Exception exception) when (IsStoreFailure(exception, cancellationToken))
+        {
+            mustFlush = true;
+            Break(exception);
+        }
+    }
+
+    private async ValueTask<bool> IsAvailableAsync()
+    {
+        if (redis is { IsConnected: false })
+        {
+            mustFlush = true;
+            return false;
+        }
+
+        if (time.GetTimestamp() < Interlocked.Read(ref breakUntil))
+        {
+            return false;
+        }
+
+        if (!mustFlush)
+        {
+            return true;
+        }
+
+        // One request flushes after an outage; the others count as misses meanwhile.
+        if (Interlocked.Exchange(ref recovering, 1) == 1)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (mustFlush)
+            {
+                await inner.EvictByTagAsync(CacheTags.All, CancellationToken.None).AsTask().WaitAsync(CallTimeout);
+                mustFlush = false;
+                LogResumed(logger);
+            }
+
+            return true;
+        }
+        catch (Exception exception) when (IsStoreFailure(exception, CancellationToken.None))
+        {
+            Break(exception);
+            return false;
+        }
+        finally
+        {
+            Volatile.Write(ref recovering, 0);
+        }
+    }
+
+    // The first of the tags evicted within the guard window, by this replica or (through Redis) any other.
+    private async Task<string?> RecentlyEvictedAsync(string[] tags)
+    {
+        var guard = options.CurrentValue.StaleFillGuard;
+        foreach (var tag in tags)
+        {
+            if (localEvictions.TryGetValue(tag, out var at) && time.GetElapsedTime(at) < guard)
+            {
+                return tag;
+            }
+        }
+
+        if (redis is null)
+        {
+            return null;
+        }
+
+        var marks = await redis.GetDatabase().StringGetAsync([.. tags.Select(EvictionKey)]).WaitAsync(CallTimeout);
+        var since = time.GetUtcNow().Subtract(guard).ToUnixTimeMilliseconds();
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (marks[i].TryParse(out long evictedAt) && evictedAt >= since)
+            {
+                return tags[i];
+            }
+        }
+
+        return null;
+    }
+
+    private void Break(Exception exception)
+    {
+        var until = time.GetTimestamp() + (long)(options.CurrentValue.RedisBreakFor.TotalSeconds * time.TimestampFrequency);
+        Interlocked.Exchange(ref breakUntil, until);
+        LogBroken(logger, exception);
+    }
+
+    private static RedisKey EvictionKey(string tag) => $"conduit:output-cache:evicted:{tag}";
+
+    private static bool IsStoreFailure(Exception exception, CancellationToken cancellationToken) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException || exception is OperationCanceledException && !cancellationToken.IsCancellationRequested;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Output cache store failed; serving without the cache for a few seconds")]
+    private static partial void LogBroken(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Output cache store is back; evicted every entry written before the outage")]
+    private static partial void LogResumed(ILogger logger);
+}

@@ -1,0 +1,155 @@
+using System.Security.Claims;
+using AspireScale.Api.Auth;
+using AspireScale.Api.Data;
+using AspireScale.Api.Infrastructure;
+using AspireScale.Api.Messaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace AspireScale.Api.Jobs;
+
+// Asynchronous work, outside the spec's routes: accept at once (202 + Location), let the Worker run it, let the client poll.
+// The job row and its outbox message are one SaveChanges, i.e. one transaction: an accepted job is never lost and a job
+// that was not committed is never published. Jobs are read from the primary: their status changes under the reader.
+public static class JobsApi
+{
+    private const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v2").WithTags("Jobs").RejectInvalidTokens().RequireAuthorization();
+
+        api.MapPost("/exports", CreateExport).WithName("CreateExport");
+        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob");
+        api.MapGet("/jobs/{id}/result", GetJobResult).WithName("GetJobResult");
+
+        return api;
+    }
+
+    public static string JobPath(Guid id) => $"/api/v2/jobs/{id}";
+
+    public static string ResultPath(Guid id) => $"/api/v2/jobs/{id}/result";
+
+    public static async Task<Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>>> CreateExport(
+        NewExportEnvelope request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, [AsParameters] JobServices services,
+        CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var format = request.Export?.Format?.Trim().ToLowerInvariant();
+        if (format is not (ExportFormats.Json or ExportFormats.Csv))
+        {
+            errors.Add("format", "must be json or csv");
+        }
+
+        if (idempotencyKey is not null && (idempotencyKey.Length == 0 || idempotencyKey.Length > Limits.IdempotencyKey))
+        {
+            errors.Add(IdempotencyKeyHeader, $"must be 1 to {Limits.IdempotencyKey} characters");
+        }
+
+        if (request.Export?.TestFault is { } fault && (fault.DelayMs is < 0 or > 600_000 || fault.FailAttempts is < 0 or > 100))
+        {
+            errors.Add("testFault", "delayMs must be 0..600000 and failAttempts 0..100");
+        }
+
+        if (errors.Any)
+        {
+            return ApiErrors.Invalid(errors);
+        }
+
+        var me = services.User.RequiredId();
+        if (idempotencyKey is not null && await FindByKeyAsync(services.Db, me, idempotencyKey, cancellationToken) is { } existing)
+        {
+            return Accepted(existing);
+        }
+
+        var now = services.Time.UtcNowMicroseconds();
+        var job = new Job
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = me,
+            Kind = JobKinds.Export,
+            Status = JobStatus.Queued,
+            Format = format!,
+            IdempotencyKey = idempotencyKey,
+            FaultDelayMs = request.Export?.TestFault?.DelayMs ?? 0,
+            FaultFailAttempts = request.Export?.TestFault?.FailAttempts ?? 0,
+            CreatedAt = now,
+        };
+        services.Db.Jobs.Add(job);
+        services.Db.OutboxMessages.Add(Outbox.Message(
+            MessageTypes.ExportRequested, new ExportRequested(job.Id), MessagingJsonContext.Default.ExportRequested, now));
+        try
+        {
+            await services.Db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
+        {
+            // A concurrent request with the same key won; answer with its job.
+            return Accepted((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!);
+        }
+
+        services.Outbox.Wake();
+        return Accepted(job);
+    }
+
+    public static async Task<Results<Ok<JobEnvelope>, NotFound<ErrorEnvelope>>> GetJob(
+        string id, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        var job = await FindOwnAsync(services, id, cancellationToken);
+        return job is null ? ApiErrors.NotFound("job") : TypedResults.Ok(new JobEnvelope(JobView.From(job)));
+    }
+
+    public static async Task<Results<ContentHttpResult, NotFound<ErrorEnvelope>, Conflict<ErrorEnvelope>>> GetJobResult(
+        string id, [AsParameters] JobServices services, CancellationToken cancellationToken)
+    {
+        var job = await FindOwnAsync(services, id, cancellationToken);
+        if (job is null)
+        {
+            return ApiErrors.NotFound("job");
+        }
+
+        return job is { Status: JobStatus.Succeeded, Result: { } result }
+            ? TypedResults.Text(result, job.ResultContentType)
+            : TypedResults.Conflict(ErrorEnvelope.Of("job", $"is {job.Status}, it has no result"));
+    }
+
+    private static Accepted<JobEnvelope> Accepted(Job job) => TypedResults.Accepted(JobPath(job.Id), new JobEnvelope(JobView.From(job)));
+
+    // Someone else's job is a 404, as if it did not exist: the owner check is part of the query.
+    private static Task<Job?> FindOwnAsync(JobServices services, string id, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(id, out var jobId))
+        {
+            return Task.FromResult<Job?>(null);
+        }
+
+        var me = services.User.RequiredId();
+        return services.Db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId && j.OwnerId == me, cancellationToken);
+    }
+
+    private static Task<Job?> FindByKeyAsync(ConduitDbContext db, long owner, string key, CancellationToken cancellationToken) =>
+        db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.OwnerId == owner && j.IdempotencyKey == key, cancellationToken);
+}
+
+public static class JobKinds
+{
+    public const string Export = "export";
+}
+
+public static class ExportFormats
+{
+    public const string Json = "json";
+    public const string Csv = "csv";
+}
+
+public sealed record JobServices(ConduitDbContext Db, OutboxSignal Outbox, TimeProvider Time, ClaimsPrincipal User);
+
+public static class JobsExtensions
+{
+    public static IHostApplicationBuilder AddConduitJobs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Add(JobsJsonContext.Default));
+        return builder;
+    }
+}

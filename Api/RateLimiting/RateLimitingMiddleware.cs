@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using AspireScale.Api.Auth;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AspireScale.Api.RateLimiting;
+
+// Limits every /api request with the shared Redis GCRA limiter, partitioned by the token's user id, else the X-Api-Key
+// header, else the client IP; login and registration use the stricter "auth" policy. Every limited response carries the
+// IETF RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 with Retry-After.
+// When Redis is unreachable each replica falls back to a local token bucket of the same limit (so N replicas admit at
+// most N times the limit during an outage) instead of failing or admitting everything.
+internal sealed partial class RateLimitingMiddleware(
+    RequestDelegate next,
+    IOptionsMonitor<RateLimitingOptions> options,
+    ILogger<RateLimitingMiddleware> logger,
+    IConnectionMultiplexer? redis = null) : IDisposable
+{
+    private const string ApiKeyHeader = "X-Api-Key";
+    private static readonly string[] AuthEndpoints = ["CreateUser", "Login"];
+
+    private readonly RedisGcraLimiter? shared = redis is null ? null : new RedisGcraLimiter(redis);
+    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> local = new(StringComparer.Ordinal);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var settings = options.CurrentValue;
+        if (!settings.Enabled || !context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        var name = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
+        var (policy, limits) = name is not null && AuthEndpoints.Contains(name) ? ("auth", settings.Auth) : ("general", settings.General);
+        var partition = Partition(context);
+        var decision = await AcquireAsync(policy, partition, limits);
+
+        var window = (int)Math.Ceiling(limits.Window.TotalSeconds);
+        var policyHeader = string.Create(CultureInfo.InvariantCulture, $"\"{policy}\";q={limits.PermitLimit};w={window}");
+        var quotaHeader = string.Create(CultureInfo.InvariantCulture,
+            $"\"{policy}\";r={decision.Remaining};t={(int)Math.Ceiling(decision.Reset.TotalSeconds)}");
+
+        // At send time: an output cache hit replays the headers stored with the entry, which would be someone's old quota.
+        context.Response.OnStarting(static state =>
+        {
+            var (response, policyValue, quotaValue) = ((HttpResponse, string, string))state;
+            response.Headers["RateLimit-Policy"] = policyValue;
+            response.Headers["RateLimit"] = quotaValue;
+            return Task.CompletedTask;
+        }, (context.Response, policyHeader, quotaHeader));
+        if (decision.Allowed)
+        {
+            await next(context);
+            return;
+        }
+
+        var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsJsonAsync(
+            new Infrastructure.ErrorEnvelope(new Dictionary<string, string[]> { ["rate limit"] = [$"exceeded, retry in {retryAfter} s"] }),
+            context.RequestAborted);
+    }
+
+    private async Task<RateLimitDecision> AcquireAsync(string policy, string partition, RateLimitPolicy limits)
+    {
+        if (shared is { IsConnected: true })
+        {
+            try
+            {
+                return await shared.AcquireAsync(policy, partition, limits);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                LogRedisFailed(logger, exception);
+            }
+        }
+
+        return AcquireLocally(policy, partition, limits);
+    }
+
+    private RateLimitDecision AcquireLocally(string policy, string partition, RateLimitPolicy limits)
+    {
+        var limiter = local.GetOrAdd($"{policy}:{partition}:{limits.PermitLimit}:{limits.Window.Ticks}", _ => new TokenBucketRateLimiter(new()
+        {
+            TokenLimit = limits.PermitLimit,
+            // One permit back every window/limit: the same rate as the shared GCRA.
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = limits.Window / limits.PermitLimit,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        using var lease = limiter.AttemptAcquire();
+        var remaining = (int)(limiter.GetStatistics()?.CurrentAvailablePermits ?? 0);
+        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+        return new RateLimitDecision(lease.IsAcquired, remaining, lease.IsAcquired ? TimeSpan.Zero : retry, limits.Window);
+    }
+
+    // The token's user, else the API key (hashed: the key itself never becomes a Redis key), else the client address.
+    private static string Partition(HttpContext context)
+    {
+        if (context.User.Id() is { } userId)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"user:{userId}");
+        }
+
+        if (context.Request.Headers[ApiKeyHeader] is [{ Length: > 0 } key])
+        {
+            return "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+        }
+
+        // Behind our own balancer (a loopback peer) the client is the last X-Forwarded-For entry, the one the balancer added.
+        var address = context.Connection.RemoteIpAddress;
+        if (address is not null && System.Net.IPAddress.IsLoopback(address)
+            && context.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries) is [.., { Length: > 0 } forwarded])
+        {
+            return "ip:" + forwarded;
+        }
+
+        return "ip:" + (address?.ToString() ?? "unknown");
+    }
+
+    public void Dispose()
+    {
+        foreach (var limiter in local.Values)
+        {
+            limiter.Dispose();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis rate limiter unavailable; this replica limits locally")]
+    private static partial void LogRedisFailed(ILogger logger, Exception exception);
+}
+
+public static class RateLimitingExtensions
+{
+    public static IHostApplicationBuilder AddConduitRateLimiting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.Section);
+        return builder;
+    }
+
+    // After authentication (partitions by the token's user), before the caches (a cached answer is still a request).
+    public static WebApplication UseConduitRateLimiting(this WebApplication app)
+    {
+        app.UseMiddleware<RateLimitingMiddleware>();
+        return app;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using AspireScale.Tests.Api.Infrastructure;
+using AspireScale.Tests.Infrastructure;
+
+namespace AspireScale.Tests.Caching;
+
+// ETag, If-None-Match, Cache-Control and Vary, through the balancer (what a browser or CDN sees).
+[Collection(SharedTopology.Name)]
+public sealed class HttpCachingTests(SharedTopologyFixture topology) : IDisposable
+{
+    private readonly HttpClient http = topology.App.CreateHttpClient();
+
+    private ConduitClient Conduit => new(http);
+
+    [Fact]
+    public async Task AMatchingIfNoneMatchGetsA304WithNoBodyOnAMissAndOnAHit()
+    {
+        var slug = await NewArticleAsync();
+        var etag = await EtagAsync($"/api/articles/{slug}");
+        Assert.False(etag.IsWeak);
+
+        // The first conditional request may be answered by the endpoint (a miss), later ones by the output cache.
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await SendAsync($"/api/articles/{slug}", etag.Tag);
+            Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        await OutputCacheTests.WaitForHitAsync(http, $"/api/articles/{slug}");
+        using var hit = await SendAsync($"/api/articles/{slug}", etag.Tag);
+        Assert.Equal(HttpStatusCode.NotModified, hit.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnEditChangesTheEtagSoTheOldOneGetsTheNewBody()
+    {
+        var author = await Conduit.RegisterAsync("etag");
+        var slug = (await Conduit.CreateArticleAsync(author)).Str("slug");
+        await topology.App.WaitForReplicaAsync();
+        var before = await EtagAsync($"/api/articles/{slug}");
+
+        using (var edit = await Conduit.SendAsync(HttpMethod.Put, $"/api/articles/{slug}", new { article = new { body = "edited" } }, author.Token))
+        {
+            await edit.ReadJsonAsync(HttpStatusCode.OK);
+        }
+
+        await topology.App.WaitForReplicaAsync();
+        using var response = await SendAsync($"/api/articles/{slug}", before.Tag);
+        var article = (await response.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("article");
+        Assert.Equal("edited", article.Str("body"));
+        Assert.NotEqual(before.Tag, response.Headers.ETag?.Tag);
+    }
+
+    [Fact]
+    public async Task AnonymousReadsArePublicForSharedCachesAndVaryByAuthorization()
+    {
+        var slug = await NewArticleAsync();
+
+        using var response = await Conduit.GetAsync($"/api/articles/{slug}");
+
+        var cacheControl = response.Headers.CacheControl!;
+        Assert.True(cacheControl.Public);
+        Assert.True(cacheControl.SharedMaxAge > TimeSpan.Zero);
+        Assert.Equal(TimeSpan.Zero, cacheControl.MaxAge);
+        Assert.Contains("Authorization", response.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task ReadsWithATokenArePrivate()
+    {
+        var reader = await Conduit.RegisterAsync("private");
+
+        using var response = await Conduit.GetAsync("/api/articles?limit=1", reader.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.Private);
+        Assert.False(response.Headers.CacheControl.Public);
+        Assert.NotNull(response.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task TheCurrentUserIsNeverStored()
+    {
+        var user = await Conduit.RegisterAsync("nostore");
+
+        using var response = await Conduit.GetAsync("/api/user", user.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        Assert.Null(response.Headers.ETag);
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private async Task<string> NewArticleAsync()
+    {
+        var author = await Conduit.RegisterAsync("http");
+        var slug = (await Conduit.CreateArticleAsync(author)).Str("slug");
+        await topology.App.WaitForReplicaAsync();
+        return slug;
+    }
+
+    private async Task<EntityTagHeaderValue> EtagAsync(string path)
+    {
+        using var response = await Conduit.GetAsync(path);
+        await response.ReadJsonAsync(HttpStatusCode.OK);
+        return response.Headers.ETag ?? throw new Xunit.Sdk.XunitException($"GET {path} has no ETag.");
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, string ifNoneMatch)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+        return await http.SendAsync(request);
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Security.Cryptography;
+using AspireScale.Tests.Api.Infrastructure;
+using AspireScale.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace AspireScale.Tests.RateLimiting;
+
+// Two in-process Api instances ("replicas") sharing the shared topology's Redis, with low limits from configuration.
+// Each test uses its own API key, so its partition starts empty whatever ran before.
+[Collection(SharedTopology.Name)]
+public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposable
+{
+    private const int GeneralLimit = 300;
+    private const int AuthLimit = 5;
+
+    private readonly LimitedApi[] replicas = [new(topology.App, "cache"), new(topology.App, "cache")];
+
+    [Fact]
+    public async Task TwoReplicasTogetherAdmitTheConfiguredLimitWithinOnePercent()
+    {
+        var key = ConduitClient.UniqueName("key");
+        var clients = replicas.Select(r => r.CreateClient()).ToArray();
+
+        // 2x the limit, alternating replicas, 8 at a time: the shared counter must stop both at the limit together.
+        var next = -1;
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < GeneralLimit * 2; i = Interlocked.Increment(ref next))
+            {
+                statuses.Add(await GetTagsAsync(clients[i % 2], key));
+            }
+        })));
+
+        var admitted = statuses.Count(s => s == HttpStatusCode.OK);
+        var refused = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+        Assert.InRange(admitted, GeneralLimit * 99 / 100, GeneralLimit * 101 / 100);
+        Assert.Equal(GeneralLimit * 2, admitted + refused);
+    }
+
+    [Fact]
+    public async Task EveryLimitedResponseCarriesThePolicyAndTheRemainingQuota()
+    {
+        using var client = replicas[0].CreateClient();
+        var key = ConduitClient.UniqueName("key");
+
+        using var first = await SendAsync(client, "/api/tags", key);
+        using var second = await SendAsync(client, "/api/tags", key);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal($"\"general\";q={GeneralLimit};w=3600", Header(first, "RateLimit-Policy"));
+        Assert.StartsWith($"\"general\";r={GeneralLimit - 1};t=", Header(first, "RateLimit"), StringComparison.Ordinal);
+        Assert.StartsWith($"\"general\";r={GeneralLimit - 2};t=", Header(second, "RateLimit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LoginIsLimitedMoreStrictlyAndARefusalIs429WithRetryAfterInTheErrorsFormat()
+    {
+        using var client = replicas[1].CreateClient();
+        var key = ConduitClient.UniqueName("key");
+        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
+
+        for (var i = 0; i < AuthLimit; i++)
+        {
+            using var allowed = await SendAsync(client, "/api/users/login", key, login);
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, allowed.StatusCode);
+        }
+
+        using var refused = await SendAsync(client, "/api/users/login", key, login);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.StartsWith("\"auth\";q=5;w=3600", Header(refused, "RateLimit-Policy"), StringComparison.Ordinal);
+        await refused.AssertErrorsAsync(HttpStatusCode.TooManyRequests);
+
+        // The general budget of the same key is untouched.
+        using var read = await SendAsync(client, "/api/tags", key);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithRedisUnreachableEachReplicaStillLimitsLocally()
+    {
+        await using var isolated = new LimitedApi(topology.App, null);
+        using var client = isolated.CreateClient();
+        var key = ConduitClient.UniqueName("key");
+        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < AuthLimit * 2; i++)
+        {
+            using var response = await SendAsync(client, "/api/users/login", key, login);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(AuthLimit, statuses.Count(s => s != HttpStatusCode.TooManyRequests));
+        Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
+    }
+
+    public void Dispose()
+    {
+        foreach (var replica in replicas)
+        {
+            replica.Dispose();
+        }
+    }
+
+    private static async Task<HttpStatusCode> GetTagsAsync(HttpClient client, string key)
+    {
+        using var response = await SendAsync(client, "/api/tags", key);
+        return response.StatusCode;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string apiKey, object? body = null)
+    {
+        using var request = new HttpRequestMessage(body is null ? HttpMethod.Get : HttpMethod.Post, path);
+        request.Headers.Add("X-Api-Key", apiKey);
+        if (body is not null)
+        {
+            request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
+
+    // The Api with low limits. cacheConnection null points Redis at a closed port: the shared limiter is unreachable.
+    private sealed class LimitedApi(RunningAppHost topology, string? cacheConnection) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var name in new[] { "conduit", "conduit-read", "messaging" })
+            {
+                builder.UseSetting($"ConnectionStrings:{name}", topology.GetConnectionString(name));
+            }
+
+            builder.UseSetting("ConnectionStrings:cache", cacheConnection is null ? "127.0.0.1:1,connectTimeout=200" : topology.GetConnectionString(cacheConnection));
+            builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseSetting("RateLimiting:General:PermitLimit", GeneralLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("RateLimiting:General:Window", "01:00:00");
+            builder.UseSetting("RateLimiting:Auth:PermitLimit", AuthLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("RateLimiting:Auth:Window", "01:00:00");
+            builder.UseEnvironment("Development");
+        }
+    }
+}
