@@ -43,6 +43,7 @@ app.MapServiceInfo();
 app.MapUsersApi();
 app.MapProfilesApi();
 app.MapArticlesApi();
+app.MapArticlesV2Api();
 app.MapCommentsApi();
 app.MapTagsApi();
 app.MapJobsApi();

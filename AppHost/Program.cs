@@ -1,4 +1,5 @@
 using AspireScale.AppHost.Hosting;
+using AspireScale.AppHost.Resources;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -8,6 +9,9 @@ var conduit = postgres.AddDatabase("conduit");
 var conduitRead = replica.AddDatabase("conduit-read", "conduit");
 var cache = builder.AddRedis("cache");
 var messaging = builder.AddRabbitMQ("messaging");
+// --pgbouncer: the services reach the primary through PgBouncer (transaction pooling) under the same connection name;
+// migrations keep a direct session, since they hold an advisory lock for the whole run.
+IResourceBuilder<IResourceWithConnectionString> conduitForServices = builder.Options.PgBouncer ? conduit.AddPgBouncer("pgbouncer") : conduit;
 
 var migrations = builder.AddProject<Projects.MigrationService>("migrations")
     .WithReference(conduit)
@@ -15,7 +19,7 @@ var migrations = builder.AddProject<Projects.MigrationService>("migrations")
 
 var api = builder.AddProject<Projects.Api>("api")
     .WithReplicas(builder.Options.Replicas)
-    .WithReference(conduit)
+    .WithReference(conduitForServices, "conduit")
     .WithReference(conduitRead)
     .WithReference(cache)
     .WithReference(messaging)
@@ -26,7 +30,7 @@ var api = builder.AddProject<Projects.Api>("api")
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.Worker>("worker")
-    .WithReference(conduit)
+    .WithReference(conduitForServices, "conduit")
     .WithReference(cache)
     .WithReference(messaging)
     .WaitFor(postgres)

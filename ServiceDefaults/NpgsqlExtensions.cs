@@ -27,6 +27,7 @@ public static class NpgsqlExtensions
                 $"ConnectionStrings:{connectionName} is missing. Set ConnectionStrings__{connectionName} (the AppHost does).");
         }
 
+        connectionString = settings.Tune(connectionString);
         builder.Services.AddDbContextPool<TContext>(options =>
         {
             options.UseNpgsql(connectionString, npgsql =>
@@ -53,13 +54,43 @@ public static class NpgsqlExtensions
     }
 }
 
+// Section Npgsql:<connection name>. Sizes measured with bench/techniques/run.sh; the reasoning is in docs/techniques.md.
 public sealed class NpgsqlDbContextSettings
 {
-    // EF Core's default; a replica serves at most about this many concurrent requests, see docs/techniques.md.
-    public int PoolSize { get; set; } = 1024;
+    // DbContext instances kept for reuse. A context beyond the pool is built from scratch (bench: 0.35x throughput), so
+    // this is sized for the peak in flight, not for the connections: contexts wait for a connection, not the reverse.
+    public int PoolSize { get; set; } = 128;
+
+    // Npgsql's Maximum Pool Size, unless the connection string sets it. Null keeps Npgsql's 100. Services set theirs from
+    // their concurrency (Api and Worker appsettings.json).
+    public int? MaxPoolSize { get; set; }
+
+    // Npgsql's automatic preparation of the statements a connection runs most, unless the connection string sets it (a
+    // connection through PgBouncer in transaction mode sets 0: server-side prepared statements do not survive it).
+    public int MaxAutoPrepare { get; set; } = 20;
+
     public int MaxRetryCount { get; set; } = 6;
     public int CommandTimeoutSeconds { get; set; } = 30;
     public bool DisableRetry { get; set; }
     public bool DisableHealthChecks { get; set; }
     public bool DisableTracing { get; set; }
+
+    // What the connection string says wins: it is the deployment's word (the AppHost, Azure), these are the service's defaults.
+    public string Tune(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var tuned = new NpgsqlConnectionStringBuilder(connectionString);
+        if (MaxPoolSize is { } max && !given.ContainsKey("Maximum Pool Size") && !given.ContainsKey("Max Pool Size") && !given.ContainsKey("MaxPoolSize"))
+        {
+            tuned.MaxPoolSize = max;
+            tuned.MinPoolSize = Math.Min(tuned.MinPoolSize, max);
+        }
+
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            tuned.MaxAutoPrepare = MaxAutoPrepare;
+        }
+
+        return tuned.ConnectionString;
+    }
 }

@@ -62,7 +62,7 @@ internal sealed class RabbitMQHealthCheck(IServiceProvider services) : IHealthCh
             var connection = services.GetRequiredService<IConnection>();
             if (!connection.IsOpen)
             {
-                return HealthCheckResult.Unhealthy("The RabbitMQ connection is closed (recovering).");
+                return new HealthCheckResult(context.Registration.FailureStatus, "The RabbitMQ connection is closed (recovering).");
             }
 
             await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

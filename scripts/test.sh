@@ -17,9 +17,16 @@ status=0
 dotnet test Tests/Tests.csproj --no-build --configuration "${CONFIGURATION:-Debug}" \
   --logger "console;verbosity=normal" --blame-hang-timeout 15m 2>&1 | tee "$log" || status=1
 
-summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)"
-passed="$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")"
-failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")"
+# The console logger ends with "Total tests: N / Passed: N / Failed: N" (the minimal one with "Passed! - Failed: N, Passed: N").
+passed="$(sed -nE 's/^[[:space:]]+Passed: *([0-9]+).*/\1/p' "$log" | tail -n 1)"
+failed="$(sed -nE 's/^[[:space:]]+Failed: *([0-9]+).*/\1/p' "$log" | tail -n 1)"
+if [ -z "$passed" ] && grep -qE '^(Passed|Failed)!' "$log"; then
+  summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)"
+  passed="$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$summary")"
+  failed="$(sed -nE 's/.*Failed: *([0-9]+),.*/\1/p' <<<"$summary")"
+fi
+# "Total tests" without a "Failed:" line means none failed.
+if [ -n "$passed" ] && [ -z "$failed" ]; then failed=0; fi
 if [ -z "$passed" ] || [ -z "$failed" ]; then
   # The runner died before printing its summary: count what it reported, and fail.
   passed="$(grep -cE '^\s+Passed ' "$log" || true)"

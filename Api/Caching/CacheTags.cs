@@ -8,8 +8,8 @@ namespace AspireScale.Api.Caching;
 //
 // Tags on a cached read                                   | Write (successful 2xx)          | Tags it evicts
 // ------------------------------------------------------- | ------------------------------- | -------------------------------------------
-// GetArticles, GetArticlesFeed: lists                     | CreateArticle                   | lists, tags
-// GetArticle: article:{slug}                              | UpdateArticle, DeleteArticle    | article:{slug}, comments:{slug}, lists, tags
+// GetArticles(V2), GetArticlesFeed(V2): lists             | CreateArticle                   | lists, tags
+// GetArticle(V2): article:{slug}                          | UpdateArticle, DeleteArticle    | article:{slug}, comments:{slug}, lists, tags
 // GetArticleComments: comments:{slug}                     | Create/DeleteArticleFavorite    | article:{slug}, lists (counts change for all)
 // GetProfileByUsername: profile:{username}                | Create/DeleteArticleComment     | comments:{slug}
 // GetTags: tags                                           | Follow/UnfollowUserByUsername   | viewer:{me} (only the follower's views change)
@@ -31,6 +31,9 @@ public static class CacheTags
             ["GetArticles"] = _ => [Lists, Users],
             ["GetArticlesFeed"] = _ => [Lists, Users],
             ["GetArticle"] = values => [Article(values), Users],
+            ["GetArticlesV2"] = _ => [Lists, Users],
+            ["GetArticlesFeedV2"] = _ => [Lists, Users],
+            ["GetArticleV2"] = values => [Article(values), Users],
             ["GetArticleComments"] = values => [Comments(values), Users],
             ["GetProfileByUsername"] = values => [$"profile:{values["username"]}", Users],
             ["GetTags"] = _ => [Tags],

@@ -7,7 +7,8 @@ public static class CachingExtensions
     private const string CacheConnection = "cache";
 
     // Output cache in Redis (shared by every replica) when ConnectionStrings:cache is set, in memory otherwise, behind
-    // ResilientOutputCacheStore; HTTP caching headers; Brotli/gzip compression. Settings: section "Caching".
+    // ResilientOutputCacheStore; surrogate keys for the caches in front; HybridCache for hot reference data (in process
+    // only, see ReferenceData); HTTP caching headers; Brotli/gzip compression. Settings: section "Caching".
     public static IHostApplicationBuilder AddConduitCaching(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.Section);
@@ -30,6 +31,9 @@ public static class CachingExtensions
         builder.Services.AddOptions<OutputCacheOptions>().Configure<ConduitOutputCachePolicy>(
             (options, policy) => options.AddBasePolicy(policy));
         DecorateStore(builder.Services);
+        builder.Services.AddSingleton(sp => new SurrogateKeys(sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()));
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<ReferenceData>();
         builder.Services.AddConduitCompression();
         return builder;
     }

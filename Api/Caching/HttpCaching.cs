@@ -9,9 +9,9 @@ namespace AspireScale.Api.Caching;
 
 // Browser and CDN caching for the reads CacheTags lists: a strong ETag (hash of the body), 304 on a matching If-None-Match,
 // Cache-Control by audience (anonymous: shared caches may keep it, browsers revalidate; with a token: private), and
-// Vary: Authorization, Accept-Encoding. Runs inside the output cache, so the headers are stored with the entry and a hit costs no hashing;
-// the output cache answers If-None-Match on hits itself. Every API answer is buffered here to carry a Content-Length,
-// which is what lets compression skip bodies under 1 KB.
+// Vary: Authorization, Accept-Encoding; anonymous answers also carry their Surrogate-Key. Runs inside the output cache,
+// so the headers are stored with the entry and a hit costs no hashing; the output cache answers If-None-Match on hits
+// itself. Every API answer is buffered here to carry a Content-Length, which is what lets compression skip bodies under 1 KB.
 internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingOptions> options)
 {
     private const int EtagHashBytes = 16;
@@ -46,9 +46,17 @@ internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingO
             {
                 var etag = Etag(buffer);
                 response.Headers.ETag = etag;
-                response.Headers.CacheControl = context.User.Id() is null
-                    ? string.Create(CultureInfo.InvariantCulture, $"public, max-age=0, s-maxage={(int)settings.SharedMaxAge.TotalSeconds}")
-                    : "private, no-cache";
+                if (context.User.Id() is null)
+                {
+                    response.Headers.CacheControl = string.Create(CultureInfo.InvariantCulture, $"public, max-age=0, s-maxage={(int)settings.SharedMaxAge.TotalSeconds}");
+                    // What a shared cache needs to purge this answer when a write makes it stale (see SurrogateKeys).
+                    response.Headers[SurrogateKeys.KeyHeader] = SurrogateKeys.Format(CacheTags.ForRead(context) ?? []);
+                }
+                else
+                {
+                    response.Headers.CacheControl = "private, no-cache";
+                }
+
                 response.Headers.Append(HeaderNames.Vary, VaryBy);
                 if (Matches(context.Request.Headers.IfNoneMatch, etag))
                 {

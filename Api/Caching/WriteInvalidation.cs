@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Caching.Hybrid;
 
 namespace AspireScale.Api.Caching;
 
 // Evicts what a successful write makes stale (the tags CacheTags maps it to) before its response reaches the client, so
-// the client's next read, on any replica or through the balancer, cannot be answered from an older entry.
-internal sealed class WriteInvalidation(RequestDelegate next, IOutputCacheStore store)
+// the client's next read, on any replica or through the balancer, cannot be answered from an older entry: the output
+// cache, this replica's in-process HybridCache entries with those tags, and the caches in front (see SurrogateKeys).
+internal sealed class WriteInvalidation(RequestDelegate next, IOutputCacheStore store, HybridCache local, SurrogateKeys surrogates)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -13,13 +15,24 @@ internal sealed class WriteInvalidation(RequestDelegate next, IOutputCacheStore 
         {
             context.Response.OnStarting(static state =>
             {
-                var (http, cache) = ((HttpContext, IOutputCacheStore))state;
-                return http.Response.StatusCode is >= 200 and < 300 && CacheTags.ForWrite(http) is { Length: > 0 } tags
-                    ? Task.WhenAll(tags.Select(tag => cache.EvictByTagAsync(tag, CancellationToken.None).AsTask()))
-                    : Task.CompletedTask;
-            }, (context, store));
+                var (self, http) = ((WriteInvalidation, HttpContext))state;
+                return self.EvictAsync(http);
+            }, (this, context));
         }
 
         return next(context);
+    }
+
+    private async Task EvictAsync(HttpContext http)
+    {
+        if (http.Response.StatusCode is not (>= 200 and < 300) || CacheTags.ForWrite(http) is not { Length: > 0 } tags)
+        {
+            return;
+        }
+
+        await Task.WhenAll(tags.Select(tag => store.EvictByTagAsync(tag, CancellationToken.None).AsTask()));
+        await local.RemoveByTagAsync(tags, CancellationToken.None);
+        http.Response.Headers[SurrogateKeys.PurgeHeader] = SurrogateKeys.Format(tags);
+        surrogates.Publish(tags);
     }
 }

@@ -49,12 +49,14 @@ public static class DataExtensions
             return false;
         }
 
-        var replica = new NpgsqlConnectionStringBuilder(connectionString);
+        var settings = new NpgsqlDbContextSettings();
+        builder.Configuration.GetSection($"Npgsql:{ReplicaConnection}").Bind(settings);
+        var replica = new NpgsqlConnectionStringBuilder(settings.Tune(connectionString));
         replica.Timeout = Math.Min(replica.Timeout, 3);
         builder.Services.AddDbContextPool<ConduitReadDbContext>(options => options
             .UseNpgsql(replica.ConnectionString, npgsql => npgsql.CommandTimeout(10))
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
-            .ConfigureWarnings(QuietExpectedFailures));
+            .ConfigureWarnings(QuietExpectedFailures), settings.PoolSize);
         return true;
     }
 

@@ -37,8 +37,18 @@ internal sealed class UtcMicrosecondsConverter : JsonConverter<DateTime>
     public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.GetDateTime().ToUniversalTime();
 
-    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.ToUniversalTime().ToString(Format, CultureInfo.InvariantCulture));
+    // Formatted straight into UTF-8 on the stack: a string per timestamp made this converter most of a list's
+    // serialization cost (bench/techniques: 2.8x slower, every byte allocated).
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
+    {
+        Span<byte> utf8 = stackalloc byte[32];
+        if (!value.ToUniversalTime().TryFormat(utf8, out var written, Format, CultureInfo.InvariantCulture))
+        {
+            throw new FormatException($"{value:O} does not fit {Format}.");
+        }
+
+        writer.WriteStringValue(utf8[..written]);
+    }
 }
 
 public static class ConduitJsonExtensions

@@ -12,7 +12,8 @@ namespace AspireScale.AppHost.Gateway;
 
 // The load balancer in front of the API replicas: YARP in this process on 127.0.0.1. Balancing is per request; YARP's
 // active checks probe /health and its passive checks eject a replica whose requests fail; destinations follow the
-// replicas our supervisors report healthy (a replica that restarts comes back on a new port).
+// replicas our supervisors report healthy (a replica that restarts comes back on a new port). Anonymous reads the Api
+// marks public are answered from the balancer's own response cache when it is on (GatewayResponseCaching).
 public sealed class GatewayHost : IAsyncDisposable
 {
     private const string RouteId = "all";
@@ -21,6 +22,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private readonly GatewayResource _gateway;
     private readonly HostingContext _context;
     private readonly Lock _gate = new();
+    private readonly GatewayPurgeSubscriber? _purges;
     private IReadOnlyDictionary<string, string> _destinations = new Dictionary<string, string>();
 
     private GatewayHost(HostingContext context, GatewayResource gateway)
@@ -33,12 +35,25 @@ public sealed class GatewayHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ReplicaLogLoggerProvider(context.LogFor(gateway.Name)));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, gateway.Port));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, gateway.Port);
+            kestrel.Limits.MaxRequestBodySize = gateway.MaxRequestBodyBytes;
+        });
         builder.Services.AddReverseProxy().LoadFromMemory([Route()], [Cluster(new Dictionary<string, string>())]);
 
         _app = builder.Build();
+        var cache = context.Options.GatewayCache && PurgeChannel(gateway) is not null ? new GatewayCache(context.Time) : null;
+        if (cache is not null)
+        {
+            _purges = new GatewayPurgeSubscriber(cache, _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Cache"));
+        }
+
+        _app.UseRequestBodyLimit(gateway.MaxRequestBodyBytes);
+        _app.UseGatewayResponseCaching(cache, _purges);
         _app.MapReverseProxy(proxy =>
         {
+            proxy.UseOversizedBodyAnswer(gateway.MaxRequestBodyBytes);
             // Retry wraps load balancing, so a retried request is balanced again over the replicas that have not failed it.
             proxy.UseRetryOfIdempotentRequests();
             proxy.UseLoadBalancing();
@@ -52,6 +67,11 @@ public sealed class GatewayHost : IAsyncDisposable
         var host = new GatewayHost(context, gateway);
         context.Notifications.Changed += host.OnReplicaChanged;
         host.UpdateDestinations();
+        if (host._purges is not null)
+        {
+            await host._purges.StartAsync(PurgeChannel(gateway)!.GetConnectionString());
+        }
+
         await host._app.StartAsync(cancellationToken);
         context.Notifications.Update(gateway.Name, s => s with
         {
@@ -69,8 +89,16 @@ public sealed class GatewayHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();
+        if (_purges is not null)
+        {
+            await _purges.DisposeAsync();
+        }
+
         _context.Notifications.Update(_gateway.Name, s => s with { State = ReplicaState.Stopped, Health = ReplicaHealth.Unknown });
     }
+
+    // The Redis the routed project publishes its purges on (the cache is off without one: it could not stay coherent).
+    private static RedisResource? PurgeChannel(GatewayResource gateway) => gateway.Target.References.OfType<RedisResource>().FirstOrDefault();
 
     private void OnReplicaChanged(ReplicaSnapshot snapshot)
     {

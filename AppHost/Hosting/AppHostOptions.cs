@@ -2,7 +2,8 @@ using AspireScale.AppHost.Gateway;
 
 namespace AspireScale.AppHost.Hosting;
 
-// Command line: --replicas N --port P --data DIR --fresh --otlp URL --balancing POLICY --publisher manifest --output-path FILE.
+// Command line: --replicas N --port P --data DIR --fresh --otlp URL --balancing POLICY --gateway-cache on|off --pgbouncer
+// --publisher manifest --output-path FILE.
 public sealed record AppHostOptions
 {
     public int Replicas { get; init; } = 2;
@@ -18,6 +19,12 @@ public sealed record AppHostOptions
 
     public BalancingPolicy Balancing { get; init; } = BalancingPolicy.PowerOfTwoChoices;
 
+    // The balancer's response cache for anonymous reads (Gateway/GatewayResponseCaching.cs).
+    public bool GatewayCache { get; init; } = true;
+
+    // API and Worker reach the primary through PgBouncer in transaction mode (Backing/PgBouncerHost.cs).
+    public bool PgBouncer { get; init; }
+
     public string? Publisher { get; init; }
 
     public string? OutputPath { get; init; }
@@ -28,6 +35,8 @@ public sealed record AppHostOptions
         string? data = null, otlp = Environment.GetEnvironmentVariable("DASHBOARD_OTLP_ENDPOINT"), publisher = null, output = null;
         var fresh = false;
         var balancing = BalancingPolicy.PowerOfTwoChoices;
+        var gatewayCache = true;
+        var pgbouncer = false;
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -40,9 +49,11 @@ public sealed record AppHostOptions
                 case "--fresh": fresh = true; break;
                 case "--otlp": otlp = Value(); break;
                 case "--balancing": balancing = BalancingPolicies.Parse(Value()); break;
+                case "--gateway-cache": gatewayCache = OnOff(args[i], Value()); break;
+                case "--pgbouncer": pgbouncer = true; break;
                 case "--publisher": publisher = Value(); break;
                 case "--output-path": output = Value(); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --publisher manifest --output-path FILE.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --gateway-cache on|off, --pgbouncer, --publisher manifest --output-path FILE.");
             }
         }
 
@@ -59,10 +70,19 @@ public sealed record AppHostOptions
             Fresh = fresh,
             OtlpEndpoint = string.IsNullOrWhiteSpace(otlp) ? null : otlp,
             Balancing = balancing,
+            GatewayCache = gatewayCache,
+            PgBouncer = pgbouncer,
             Publisher = publisher,
             OutputPath = output,
         };
     }
+
+    private static bool OnOff(string option, string value) => value.ToLowerInvariant() switch
+    {
+        "on" or "true" => true,
+        "off" or "false" => false,
+        _ => throw new ArgumentException($"{option} takes on or off, not '{value}'."),
+    };
 
     private static int PositiveInt(string option, string value) =>
         int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"{option} takes a positive number, not '{value}'.");

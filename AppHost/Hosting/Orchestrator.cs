@@ -86,6 +86,7 @@ internal sealed class Orchestrator : IAsyncDisposable
                 case PostgresReplicaResource replica: PostgresHost.AssignPorts(Context, replica); break;
                 case RedisResource redis: RedisHost.AssignPorts(Context, redis); break;
                 case RabbitMQResource rabbit: RabbitMQHost.AssignPorts(Context, rabbit); break;
+                case PgBouncerResource pooler: PgBouncerHost.AssignPorts(Context, pooler); break;
                 case GatewayResource gateway: gateway.Port = _options.GatewayPort > 0 ? _options.GatewayPort : Context.Ports.Next(); break;
             }
         }
@@ -111,6 +112,9 @@ internal sealed class Orchestrator : IAsyncDisposable
                     break;
                 case RedisResource redis:
                     Start(redis, RedisHost.Server(Context, redis));
+                    break;
+                case PgBouncerResource pooler:
+                    StartAfter(pooler, [pooler.Database.Primary], [], PgBouncerHost.Server(Context, pooler), shutdown);
                     break;
                 case RabbitMQResource rabbit:
                     Start(rabbit, RabbitMQHost.Epmd(Context, rabbit));

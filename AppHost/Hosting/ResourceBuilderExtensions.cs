@@ -40,6 +40,16 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    // Like Aspire's WithReference(source, connectionName): the project reads ConnectionStrings__<connectionName>.
+    public static IResourceBuilder<ProjectResource> WithReference(this IResourceBuilder<ProjectResource> project, IResourceBuilder<IResourceWithConnectionString> source, string connectionName)
+    {
+        project.Resource.References.Add(new ConnectionAlias(connectionName, source.Resource));
+        return project;
+    }
+
+    public static IResourceBuilder<PgBouncerResource> AddPgBouncer(this IResourceBuilder<PostgresDatabaseResource> database, string name) =>
+        database.ApplicationBuilder.AddResource(new PgBouncerResource(name, database.Resource));
+
     // services__<name>__http__0: service discovery of another project.
     public static IResourceBuilder<ProjectResource> WithReference(this IResourceBuilder<ProjectResource> project, IResourceBuilder<ProjectResource> service)
     {

@@ -33,6 +33,7 @@ public static class ManifestPublisher
         PostgresDatabaseResource database => new() { ["type"] = "postgres.database.v0", ["parent"] = database.Server.Name, ["databaseName"] = database.DatabaseName },
         RedisResource => new() { ["type"] = "redis.server.v0" },
         RabbitMQResource => new() { ["type"] = "rabbitmq.server.v0" },
+        PgBouncerResource pooler => new() { ["type"] = "pgbouncer.v0", ["database"] = pooler.Database.Name },
         ProjectResource project => Describe(project),
         GatewayResource gateway => new() { ["type"] = "gateway.v0", ["routes"] = new JsonArray(gateway.Target.Name) },
         _ => throw new InvalidOperationException($"No manifest shape for {resource.GetType().Name}."),

@@ -36,4 +36,8 @@ public sealed class GatewayResource(string name, ProjectResource target) : Resou
     public ProjectResource Target { get; } = target;
 
     public int Port { get; set; }
+
+    // The Api's own limit (Api/Data/Limits.RequestBodyBytes): refused at the edge, because an upstream that answers 413
+    // and closes mid-upload leaves the proxy a broken pipe to report as 502.
+    public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
 }

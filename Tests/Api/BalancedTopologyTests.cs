@@ -18,7 +18,8 @@ public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
         var instances = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < 20 && instances.Count < 2; i++)
         {
-            using var response = await conduit.GetAsync("/api/tags");
+            // "/" (the service info) is never cached: a balancer cache hit would repeat one replica's X-Instance.
+            using var response = await conduit.GetAsync("/");
             await response.ReadJsonAsync(HttpStatusCode.OK);
             instances.UnionWith(response.Headers.TryGetValues("X-Instance", out var values) ? values : []);
         }

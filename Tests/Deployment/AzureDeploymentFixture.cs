@@ -5,7 +5,7 @@ public sealed class AzureDeploymentFixture : IAsyncLifetime
 {
     private readonly string _workDirectory = Directory.CreateTempSubdirectory("aspirescale-deployment-").FullName;
 
-    public string RepositoryRoot { get; } = FindRepositoryRoot();
+    public string RepositoryRoot { get; } = Tests.RepositoryRoot.Find();
 
     public AzureYaml AzureYaml { get; private set; } = null!;
 
@@ -26,18 +26,5 @@ public sealed class AzureDeploymentFixture : IAsyncLifetime
     {
         Directory.Delete(_workDirectory, recursive: true);
         return Task.CompletedTask;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "AspireScale.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No AspireScale.sln above {AppContext.BaseDirectory}.");
     }
 }

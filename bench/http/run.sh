@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
-# process tree: cached article GET, cached 20-article list, the same list with the output cache off, and the list's
-# bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of SECONDS each, medians printed as Markdown.
+# run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
+# off), the list with no cache at all, the API replicas' resident memory after each load, and the list's bytes with and
+# without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians printed as Markdown.
 #
-#   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 SECONDS=10 CONNECTIONS=32 by default
+#   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 DURATION=10 CONNECTIONS=32 by default
 #   SEED=1 bench/http/run.sh                          # seed 1,000 users / 20,000 articles first (bench/seed)
 #
-# Technique switches are configuration only (Caching__OutputCache=false, RateLimiting__Enabled=false), passed through
-# the AppHost's environment, which its children inherit. Rate limiting is off in every run: the load comes from one IP.
+# Technique switches are configuration only (Caching__OutputCache=false, RateLimiting__Enabled=false, passed through the
+# AppHost's environment, which its children inherit; --gateway-cache off on the AppHost). Rate limiting is off in every
+# run: the load comes from one IP.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 
 RUNS=${RUNS:-3}
-SECONDS_PER_RUN=${SECONDS:-10}
+SECONDS_PER_RUN=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 WORK=$(mktemp -d /tmp/aspirescale-http-XXXXXX)
 APPHOST_PID=""
@@ -26,11 +28,12 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$WORK"' EXIT
 
-# start_apphost NAME [ENV=VALUE...]: the AppHost with those settings; sets GATEWAY.
+# start_apphost NAME "APPHOST ARGS" [ENV=VALUE...]: the AppHost with those settings; sets GATEWAY.
 start_apphost() {
-  local name=$1; shift
+  local name=$1 args=$2; shift 2
+  # shellcheck disable=SC2086 # the AppHost arguments are words
   env "$@" RateLimiting__Enabled=false dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
-    --data "$WORK/$name" --fresh >"$WORK/$name.out" 2>&1 &
+    --data "$WORK/$name" --fresh $args >"$WORK/$name.out" 2>&1 &
   APPHOST_PID=$!
   until grep -q '^ready: ' "$WORK/$name.out"; do
     kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/$name.out" >&2; exit 1; }
@@ -48,8 +51,8 @@ prepare_data() {
     curl -fsS -o /dev/null -X POST "$GATEWAY/api/articles" -H "Authorization: Token $token" -H 'content-type: application/json' \
       -d "{\"article\":{\"title\":\"Bench article $i\",\"description\":\"$(printf 'd%.0s' $(seq 1 120))\",\"body\":\"$(printf 'b%.0s' $(seq 1 600))\",\"tagList\":[\"bench\",\"t$((i % 5))\"]}}"
   done
-  [ "${SEED:-0}" = 1 ] && "$REPO/bench/seed/seed.sh" "$WORK/$1/apphost.json" >&2
-  sleep 6 # the stale-fill guard (5 s) after the writes above, so reads may fill the cache
+  if [ "${SEED:-0}" = 1 ]; then "$REPO/bench/seed/seed.sh" "$WORK/$1/apphost.json" >&2; fi
+  sleep 6 # the stale-fill guard (5 s) after the writes above, so reads may fill the caches
 }
 
 # measure LABEL URL [wrk args]: RUNS runs, one Markdown row of medians.
@@ -62,37 +65,57 @@ measure() {
     "$(median_of p95_ms "${runs[@]}")" "$(median_of p99_ms "${runs[@]}")" "$(median_of non2xx "${runs[@]}")"
 }
 
-header() {
-  echo "| $1 | req/s | p50 ms | p95 ms | p99 ms | non-2xx |"
-  echo "|---|---:|---:|---:|---:|---:|"
+# api_rss NAME: "a / b" MiB of the API replicas, read right after a load.
+api_rss() {
+  local pids pid out=()
+  pids=$(jq -r '.resources[] | select(.name == "api") | .replicas[].pid' "$WORK/$1/apphost.json")
+  for pid in $pids; do out+=("$(rss_mb "$pid")"); done
+  local IFS=/; echo "${out[*]}"
 }
 
-echo "## Read path, $CONNECTIONS connections, $RUNS x ${SECONDS_PER_RUN}s, medians ($(nproc) cores, $CONFIGURATION)"
+echo "## Read path, $CONNECTIONS connections, $RUNS x ${SECONDS_PER_RUN}s, medians ($(nproc) cores, $CONFIGURATION, seed ${SEED:-0})"
 echo
+echo "| through the balancer | req/s | p50 ms | p95 ms | p99 ms | non-2xx |"
+echo "|---|---:|---:|---:|---:|---:|"
 
-start_apphost cached
+start_apphost cached ""
 prepare_data cached
 curl -fsS "$GATEWAY/api/articles?limit=20" >"$WORK/list.json"
-SLUG=$(grep -o '"slug":"[^"]*"' "$WORK/list.json" | head -1 | cut -d'"' -f4)
-header "cached (output cache on)"
-measure "article GET via balancer" "$GATEWAY/api/articles/$SLUG"
-measure "20-article list via balancer" "$GATEWAY/api/articles?limit=20"
-start_baseline "$WORK/list.json" application/json
-measure "bare Kestrel, same list bytes" "$BASELINE_URL/"
-kill "$BASELINE_PID"; wait "$BASELINE_PID" 2>/dev/null || true; BASELINE_PID=""
-echo
+curl -fsS "$GATEWAY/api/articles/$(jq -r '.articles[0].slug' "$WORK/list.json")" >"$WORK/article.json"
+SLUG=$(jq -r '.article.slug' "$WORK/article.json")
+measure "article GET, every cache on" "$GATEWAY/api/articles/$SLUG"
+measure "20-article list, every cache on" "$GATEWAY/api/articles?limit=20"
+rss_cached=$(api_rss cached)
 identity=$(curl -fsS -o /dev/null -w '%{size_download}' "$GATEWAY/api/articles?limit=20")
 brotli=$(curl -fsS -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "$GATEWAY/api/articles?limit=20")
 gzip=$(curl -fsS -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' "$GATEWAY/api/articles?limit=20")
+stop_all
+
+start_apphost output "--gateway-cache off"
+prepare_data output
+measure "20-article list, Redis output cache only (\`--gateway-cache off\`)" "$GATEWAY/api/articles?limit=20"
+rss_output=$(api_rss output)
+stop_all
+
+start_apphost uncached "--gateway-cache off" Caching__OutputCache=false
+prepare_data uncached
+measure "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)" "$GATEWAY/api/articles?limit=20"
+rss_uncached=$(api_rss uncached)
+stop_all
+
+start_baseline "$WORK/article.json" application/json
+measure "bare Kestrel, the article's bytes" "$BASELINE_URL/"
+kill "$BASELINE_PID"; wait "$BASELINE_PID" 2>/dev/null || true; BASELINE_PID=""
+start_baseline "$WORK/list.json" application/json
+measure "bare Kestrel, the list's bytes" "$BASELINE_URL/"
+stop_all
+echo
+echo "| API replicas' resident memory right after the load | MiB |"
+echo "|---|---:|"
+echo "| every cache on | $rss_cached |"
+echo "| Redis output cache only | $rss_output |"
+echo "| no cache | $rss_uncached |"
+echo
 echo "| 20-article list bytes | identity | br | gzip |"
 echo "|---|---:|---:|---:|"
 echo "| body | $identity | $brotli ($(( 100 - 100 * brotli / identity )) % fewer) | $gzip ($(( 100 - 100 * gzip / identity )) % fewer) |"
-echo
-stop_all
-
-start_apphost uncached Caching__OutputCache=false
-prepare_data uncached
-header "uncached (Caching__OutputCache=false)"
-measure "20-article list via balancer" "$GATEWAY/api/articles?limit=20"
-start_baseline "$WORK/list.json" application/json
-measure "bare Kestrel, same list bytes" "$BASELINE_URL/"

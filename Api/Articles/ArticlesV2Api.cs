@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using AspireScale.Api.Auth;
+using AspireScale.Api.Data;
+using AspireScale.Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AspireScale.Api.Articles;
+
+// The v2 read extensions: keyset pages (?limit=&cursor=) and sparse fieldsets (?fields=). /api/articles stays the
+// RealWorld spec untouched. Pages carry no articlesCount: counting the whole filtered set is exactly the work that
+// makes deep offset pages expensive, and a cursor walk has no use for it ("nextCursor": null marks the end).
+public static class ArticlesV2Api
+{
+    public static RouteGroupBuilder MapArticlesV2Api(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v2/articles").WithTags("Articles (v2)").RejectInvalidTokens()
+            .ProducesErrors(StatusCodes.Status422UnprocessableEntity);
+
+        api.MapGet("", ListArticles).WithName("GetArticlesV2").Produces<ArticlesPageV2>()
+            .WithSummary("Articles, newest first, one keyset page at a time; filters as in v1, optional ?fields=.");
+        api.MapGet("/{slug}", GetArticle).WithName("GetArticleV2").Produces<ArticleEnvelope>().WithSummary("One article, optionally only ?fields=.");
+        api.MapGroup("").RequireAuthorization().MapGet("/feed", GetFeed).WithName("GetArticlesFeedV2").Produces<ArticlesPageV2>()
+            .WithSummary("The signed-in user's feed, one keyset page at a time, optional ?fields=.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
+
+        return api;
+    }
+
+    public static async Task<Results<JsonHttpResult<JsonObject>, UnprocessableEntity<ErrorEnvelope>>> ListArticles(
+        string? tag, string? author, string? favorited, string? limit, string? cursor, string? fields,
+        [AsParameters] ArticleV2Services services, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var page = KeysetPage.Parse(limit, cursor, services.CursorKey, errors);
+        var selected = ArticleFields.Parse(fields, ArticleField.Summary, errors);
+        if (errors.Any)
+        {
+            return ApiErrors.Invalid(errors);
+        }
+
+        var viewer = services.User.Id();
+        var json = await services.Reads.ReadAsync(
+            viewer,
+            (db, ct) => PageAsync(ArticleQueries.Filter(db, tag, author, favorited), page, selected, viewer ?? 0, services.CursorKey, ct),
+            cancellationToken);
+        return TypedResults.Json(json, ArticlesV2JsonContext.Default.JsonObject);
+    }
+
+    public static async Task<Results<JsonHttpResult<JsonObject>, UnprocessableEntity<ErrorEnvelope>>> GetFeed(
+        string? limit, string? cursor, string? fields, [AsParameters] ArticleV2Services services, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var page = KeysetPage.Parse(limit, cursor, services.CursorKey, errors);
+        var selected = ArticleFields.Parse(fields, ArticleField.Summary, errors);
+        if (errors.Any)
+        {
+            return ApiErrors.Invalid(errors);
+        }
+
+        var me = services.User.RequiredId();
+        var json = await services.Reads.ReadAsync(
+            me, (db, ct) => PageAsync(ArticleQueries.Feed(db, me), page, selected, me, services.CursorKey, ct), cancellationToken);
+        return TypedResults.Json(json, ArticlesV2JsonContext.Default.JsonObject);
+    }
+
+    public static async Task<Results<JsonHttpResult<JsonObject>, NotFound<ErrorEnvelope>, UnprocessableEntity<ErrorEnvelope>>> GetArticle(
+        string slug, string? fields, [AsParameters] ArticleV2Services services, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var selected = ArticleFields.Parse(fields, ArticleField.All, errors);
+        if (errors.Any)
+        {
+            return ApiErrors.Invalid(errors);
+        }
+
+        var viewer = services.User.Id();
+        var projection = ArticleFields.Projection(selected, viewer ?? 0);
+        var row = await services.Reads.FindAsync(
+            viewer, (db, ct) => db.Articles.Where(a => a.Slug == slug).Select(projection).SingleOrDefaultAsync(ct), cancellationToken);
+        return row is null
+            ? ApiErrors.NotFound("article")
+            : TypedResults.Json(new JsonObject { ["article"] = ArticleFields.ToJson(row, selected) }, ArticlesV2JsonContext.Default.JsonObject);
+    }
+
+    // One SQL command per page whatever its size or depth: WHERE (created_at, id) < (@c, @id) ORDER BY created_at DESC,
+    // id DESC LIMIT n+1 walks ix_articles_created_at_id (or the author index) from the cursor on; the extra row only
+    // says whether another page exists, so the last page has no cursor pointing at nothing.
+    private static async Task<JsonObject> PageAsync(
+        IQueryable<Article> articles, KeysetPage page, ArticleField fields, long viewer, byte[] cursorKey, CancellationToken cancellationToken)
+    {
+        if (page.After is { } after)
+        {
+            var createdAt = after.CreatedAt;
+            var id = after.Id;
+            articles = articles.Where(a => EF.Functions.LessThan(ValueTuple.Create(a.CreatedAt, a.Id), ValueTuple.Create(createdAt, id)));
+        }
+
+        var rows = await articles
+            .OrderByDescending(a => a.CreatedAt)
+            .ThenByDescending(a => a.Id)
+            .Take(page.Limit + 1)
+            .Select(ArticleFields.Projection(fields, viewer))
+            .ToListAsync(cancellationToken);
+
+        var list = new JsonArray();
+        foreach (var row in rows.Take(page.Limit))
+        {
+            list.Add(ArticleFields.ToJson(row, fields));
+        }
+
+        var next = rows.Count > page.Limit ? new ArticleCursor(rows[page.Limit - 1].CreatedAt, rows[page.Limit - 1].Id).Encode(cursorKey) : null;
+        return new JsonObject { ["articles"] = list, ["nextCursor"] = next };
+    }
+}
+
+// ?limit= as in v1 (1..100, default 20) and ?cursor= (absent: the first page).
+internal readonly record struct KeysetPage(int Limit, ArticleCursor? After)
+{
+    public static KeysetPage Parse(string? limit, string? cursor, byte[] cursorKey, ValidationErrors errors)
+    {
+        var paging = Paging.Parse(limit, offset: null, errors);
+        ArticleCursor? after = null;
+        if (cursor is not null)
+        {
+            if (ArticleCursor.TryDecode(cursor, cursorKey, out var decoded))
+            {
+                after = decoded;
+            }
+            else
+            {
+                errors.Add("cursor", "is not a cursor this API issued (use nextCursor from the previous page)");
+            }
+        }
+
+        return new KeysetPage(paging.Limit, after);
+    }
+}
+
+// The v2 list shape as the OpenAPI document shows it (bodies are written as JsonObject, see ArticleFields.ToJson): with
+// ?fields= each article holds only the requested members; nextCursor is null on the last page.
+public sealed record ArticlesPageV2(IReadOnlyList<ArticleSummaryView> Articles, string? NextCursor);
+
+public sealed record ArticleV2Services(ReadRouting Reads, IOptions<JwtOptions> Jwt, ClaimsPrincipal User)
+{
+    internal byte[] CursorKey => field ??= Jwt.Value.SigningKeyBytes;
+}
+
+// v2 bodies are built as JsonObject (their shape depends on ?fields=); this serializes them without reflection.
+[JsonSerializable(typeof(JsonObject))]
+internal sealed partial class ArticlesV2JsonContext : JsonSerializerContext;

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AspireScale.AppHost.Gateway;
+
+// Purges the balancer's cache on the Api's Redis channel (Api/Caching/SurrogateKeys.cs), which carries the tags of every
+// successful write, including those sent straight to a replica. A purge missed while the connection was down cannot be
+// recovered, so the cache is not used until the subscription is live, and is flushed whenever the connection comes back.
+public sealed partial class GatewayPurgeSubscriber : IAsyncDisposable
+{
+    // Keep equal to SurrogateKeys.PurgeChannel in the Api.
+    private const string Channel = "conduit:surrogate-purge";
+
+    private readonly GatewayCache _cache;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private ConnectionMultiplexer? _redis;
+    private Task _subscribing = Task.CompletedTask;
+    private volatile bool _listening;
+
+    public GatewayPurgeSubscriber(GatewayCache cache, ILogger logger)
+    {
+        _cache = cache;
+        _logger = logger;
+    }
+
+    public bool IsListening => _listening;
+
+    // Returns once connecting started: Redis may still be starting (the cache is bypassed until the subscription is live).
+    public async Task StartAsync(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2000;
+        options.ClientName = "gateway";
+        _redis = await ConnectionMultiplexer.ConnectAsync(options);
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+        _subscribing = SubscribeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listening = false;
+        await _stopping.CancelAsync();
+        await _subscribing.ContinueWith(_ => { }, TaskScheduler.Default);
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        _stopping.Dispose();
+    }
+
+    // Until Redis accepts the subscription; the multiplexer renews it by itself after a reconnect.
+    private async Task SubscribeAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var queue = await _redis!.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Channel));
+                queue.OnMessage(message => _cache.Purge(GatewayResponseCaching.ParseTags(message.Message.ToString())));
+                _cache.Purge([GatewayCache.AllTag]);
+                _listening = _redis.IsConnected;
+                return;
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (_listening)
+        {
+            LogLost(_logger, e.Exception);
+        }
+
+        _listening = false;
+    }
+
+    // Purges sent while we were away are lost: start from an empty cache, and no fills within the guard (by then the
+    // multiplexer has renewed the subscription).
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription && _subscribing.IsCompleted && !_stopping.IsCancellationRequested)
+        {
+            _cache.Purge([GatewayCache.AllTag]);
+            _listening = _redis!.IsConnected;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the Redis purge channel; the response cache is bypassed until it is back")]
+    private static partial void LogLost(ILogger logger, Exception? exception);
+}
