@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
 using Npgsql;
@@ -35,38 +37,41 @@ public sealed class PgBouncerTests
         var article = (await conduit.GetOkAsync($"/api/articles/{slug}", author.Token)).GetProperty("article");
         Assert.Equal(readers.Length, article.GetProperty("favoritesCount").GetInt32());
 
-        // PgBouncer's admin console: the clients are pooled in transaction mode onto at most the configured servers.
-        var admin = new NpgsqlConnectionStringBuilder(app.GetConnectionString("postgres-admin"))
+        // PgBouncer's admin console (simple query protocol only, so psql rather than Npgsql): the clients are pooled in
+        // transaction mode onto at most the configured servers.
+        var admin = new NpgsqlConnectionStringBuilder(app.GetConnectionString("postgres-admin"));
+        var psql = new ProcessStartInfo("psql", ["-h", "127.0.0.1", "-p", pooler.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
+            "-d", "pgbouncer", "-A", "-F", "\t", "-P", "footer=off", "-c", "SHOW POOLS"])
         {
-            Port = pooler.Port,
-            Database = "pgbouncer",
-            Pooling = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["PGPASSWORD"] = admin.Password },
         };
-        // The admin console speaks only its SHOW commands: no type loading on open.
-        var adminSource = new NpgsqlDataSourceBuilder(admin.ConnectionString);
-        adminSource.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
-        await using var dataSource = adminSource.Build();
-        await using var connection = await dataSource.OpenConnectionAsync(timeout.Token);
-        await using var command = new NpgsqlCommand("SHOW POOLS", connection) { AllResultTypesAreUnknown = true };
-        await using var reader = await command.ExecuteReaderAsync(timeout.Token);
+        using var process = Process.Start(psql)!;
+        var output = await process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var errors = await process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"psql SHOW POOLS failed: {errors}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split('\t');
         var found = false;
-        while (await reader.ReadAsync(timeout.Token))
+        foreach (var row in lines.Skip(1).Select(line => line.Split('\t')))
         {
-            if (reader.GetString(reader.GetOrdinal("database")) != "conduit")
+            string Column(string name) => row[Array.IndexOf(header, name)];
+            if (Column("database") != "conduit")
             {
                 continue;
             }
 
             found = true;
-            Assert.Equal("transaction", reader.GetString(reader.GetOrdinal("pool_mode")));
-            var clients = int.Parse(reader.GetString(reader.GetOrdinal("cl_active")), System.Globalization.CultureInfo.InvariantCulture)
-                + int.Parse(reader.GetString(reader.GetOrdinal("cl_waiting")), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal("transaction", Column("pool_mode"));
+            var clients = int.Parse(Column("cl_active"), CultureInfo.InvariantCulture) + int.Parse(Column("cl_waiting"), CultureInfo.InvariantCulture);
             var servers = new[] { "sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login" }
-                .Sum(column => int.Parse(reader.GetString(reader.GetOrdinal(column)), System.Globalization.CultureInfo.InvariantCulture));
-            Assert.True(clients > 0, $"no client connections in PgBouncer's conduit pool ({clients})");
+                .Sum(column => int.Parse(Column(column), CultureInfo.InvariantCulture));
+            Assert.True(clients > 0, $"no client connections in PgBouncer's conduit pool:\n{output}");
             Assert.InRange(servers, 1, 20);
         }
 
-        Assert.True(found, "SHOW POOLS has no conduit pool");
+        Assert.True(found, $"SHOW POOLS has no conduit pool:\n{output}");
     }
 }
