@@ -172,8 +172,10 @@ public sealed class ReplicaSupervisor(
                 await Task.Delay(prepared ? _timing.Interval : _timing.StartupInterval, time, processGone);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (processGone.IsCancellationRequested)
         {
+            // The process is gone (or we are stopping) mid-probe or mid-step: whatever that threw (a client library may
+            // report a cancelled connect as its own exception) must not end the supervisor's restart loop.
         }
     }
 
@@ -185,8 +187,9 @@ public sealed class ReplicaSupervisor(
         {
             return await probe.CheckAsync(timeout.Token);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception)
         {
+            // Failed, timed out or cancelled: not healthy. The caller checks its own token.
             return false;
         }
     }
