@@ -30,6 +30,7 @@ var api = builder.AddProject<Projects.Api>("api")
     .WaitForCompletion(migrations);
 
 builder.AddProject<Projects.Worker>("worker")
+    .WithReplicas(builder.Options.Workers)
     .WithReference(conduitForServices, "conduit")
     .WithReference(cache)
     .WithReference(messaging)

@@ -2,11 +2,14 @@ using AspireScale.AppHost.Gateway;
 
 namespace AspireScale.AppHost.Hosting;
 
-// Command line: --replicas N --port P --data DIR --fresh --otlp URL --balancing POLICY --gateway-cache on|off --pgbouncer
+// Command line: --replicas N --workers N --port P --data DIR --fresh --otlp URL --balancing POLICY --gateway-cache on|off --pgbouncer
 // --publisher manifest --output-path FILE.
 public sealed record AppHostOptions
 {
     public int Replicas { get; init; } = 2;
+
+    // Worker replicas: competing consumers on the jobs queue.
+    public int Workers { get; init; } = 1;
 
     // 0 = any free port.
     public int GatewayPort { get; init; }
@@ -31,7 +34,7 @@ public sealed record AppHostOptions
 
     public static AppHostOptions Parse(string[] args)
     {
-        int replicas = 2, port = 0;
+        int replicas = 2, workers = 1, port = 0;
         string? data = null, otlp = Environment.GetEnvironmentVariable("DASHBOARD_OTLP_ENDPOINT"), publisher = null, output = null;
         var fresh = false;
         var balancing = BalancingPolicy.PowerOfTwoChoices;
@@ -44,6 +47,7 @@ public sealed record AppHostOptions
             switch (args[i])
             {
                 case "--replicas": replicas = PositiveInt(args[i], Value()); break;
+                case "--workers": workers = PositiveInt(args[i], Value()); break;
                 case "--port": port = PositiveInt(args[i], Value()); break;
                 case "--data": data = Value(); break;
                 case "--fresh": fresh = true; break;
@@ -53,7 +57,7 @@ public sealed record AppHostOptions
                 case "--pgbouncer": pgbouncer = true; break;
                 case "--publisher": publisher = Value(); break;
                 case "--output-path": output = Value(); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --gateway-cache on|off, --pgbouncer, --publisher manifest --output-path FILE.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --workers N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --gateway-cache on|off, --pgbouncer, --publisher manifest --output-path FILE.");
             }
         }
 
@@ -65,6 +69,7 @@ public sealed record AppHostOptions
         return new AppHostOptions
         {
             Replicas = replicas,
+            Workers = workers,
             GatewayPort = port,
             DataDirectory = Path.GetFullPath(data ?? Path.Combine(RepositoryPaths.Root, ".aspirescale")),
             Fresh = fresh,

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Text.RegularExpressions;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
 
@@ -9,7 +6,7 @@ namespace AspireScale.Tests.Jobs;
 // The pipeline's metrics (the inputs of the Worker's autoscaling rule and of its dashboards) are exported on /metrics:
 // outbox lag and published count by the API replicas' relay, processing time and queue depth by the Worker.
 [Collection(SharedTopology.Name)]
-public sealed partial class MessagingMetricsTests(SharedTopologyFixture fixture) : IAsyncDisposable
+public sealed class MessagingMetricsTests(SharedTopologyFixture fixture) : IAsyncDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
     private readonly JobsClient _jobs = new(fixture.App.CreateHttpClient(), fixture.App.GetConnectionString("conduit"));
@@ -47,21 +44,9 @@ public sealed partial class MessagingMetricsTests(SharedTopologyFixture fixture)
         return sum;
     }
 
-    // The sum of every series of one metric in the Prometheus text format, or -1 when it is absent.
     private async Task<double> SampleAsync(string resource, int replica, string metric)
     {
         using var http = fixture.App.CreateHttpClient(resource, replica);
-        using var response = await http.GetAsync("/metrics");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var text = await response.Content.ReadAsStringAsync();
-        var values = text.Split('\n')
-            .Select(line => Sample().Match(line))
-            .Where(match => match.Success && match.Groups["name"].Value == metric)
-            .Select(match => double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture))
-            .ToList();
-        return values.Count == 0 ? -1 : values.Sum();
+        return await PrometheusScrape.SumAsync(http, metric);
     }
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(?<value>[-+0-9.eE]+|NaN)(\s+\d+)?$")]
-    private static partial Regex Sample();
 }

@@ -36,9 +36,11 @@ public sealed class AppHostLogicTests
     public void CommandLineOptionsAreReadAndABalancingPolicyIsChosenByName()
     {
         var options = AppHostAssembly.Invoke(null, Options, "Parse",
-            [new[] { "--replicas", "4", "--port", "18080", "--data", "/tmp/somewhere", "--fresh", "--balancing", "round-robin", "--otlp", "http://127.0.0.1:4317" }])!;
+            [new[] { "--replicas", "4", "--workers", "3", "--pgbouncer", "--port", "18080", "--data", "/tmp/somewhere", "--fresh", "--balancing", "round-robin", "--otlp", "http://127.0.0.1:4317" }])!;
 
         Assert.Equal(4, AppHostAssembly.Property(options, "Replicas"));
+        Assert.Equal(3, AppHostAssembly.Property(options, "Workers"));
+        Assert.Equal(true, AppHostAssembly.Property(options, "PgBouncer"));
         Assert.Equal(18080, AppHostAssembly.Property(options, "GatewayPort"));
         Assert.Equal("/tmp/somewhere", AppHostAssembly.Property(options, "DataDirectory"));
         Assert.Equal(true, AppHostAssembly.Property(options, "Fresh"));
@@ -48,6 +50,7 @@ public sealed class AppHostLogicTests
 
     [Theory]
     [InlineData("--replicas", "0")]
+    [InlineData("--workers", "none")]
     [InlineData("--balancing", "random")]
     [InlineData("--bogus", "1")]
     public void BadOptionsAreRefusedWithAMessage(string option, string value)
