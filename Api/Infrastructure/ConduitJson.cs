@@ -32,23 +32,27 @@ internal sealed partial class ConduitJsonContext : JsonSerializerContext;
 // and never a bare "...:56Z" when the fraction happens to be zero.
 internal sealed class UtcMicrosecondsConverter : JsonConverter<DateTime>
 {
-    private const string Format = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
-
     public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.GetDateTime().ToUniversalTime();
 
-    // Formatted straight into UTF-8 on the stack: a string per timestamp made this converter most of a list's
-    // serialization cost (bench/techniques: 2.8x slower, every byte allocated).
+    // The round-trip format ("O", yyyy-MM-ddTHH:mm:ss.fffffffZ for UTC) has a fast path and writes UTF-8 on the stack;
+    // dropping its seventh fractional digit truncates to microseconds, as PostgreSQL does. A custom format string cost
+    // 3x the rest of a list's serialization (bench/techniques).
     public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
     {
-        Span<byte> utf8 = stackalloc byte[32];
-        if (!value.ToUniversalTime().TryFormat(utf8, out var written, Format, CultureInfo.InvariantCulture))
+        Span<byte> utf8 = stackalloc byte[RoundTripLength];
+        if (!DateTime.SpecifyKind(value.ToUniversalTime(), DateTimeKind.Utc).TryFormat(utf8, out var written, "O", CultureInfo.InvariantCulture)
+            || written != RoundTripLength)
         {
-            throw new FormatException($"{value:O} does not fit {Format}.");
+            throw new FormatException($"{value:O} is not a four-digit-year UTC time.");
         }
 
-        writer.WriteStringValue(utf8[..written]);
+        utf8[MicrosecondsLength - 1] = (byte)'Z';
+        writer.WriteStringValue(utf8[..MicrosecondsLength]);
     }
+
+    private const int RoundTripLength = 28; // 2026-11-30T12:34:56.1234567Z
+    private const int MicrosecondsLength = 27; // 2026-11-30T12:34:56.123456Z
 }
 
 public static class ConduitJsonExtensions

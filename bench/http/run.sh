@@ -16,31 +16,7 @@ RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-32}
 WORK=$(mktemp -d /tmp/aspirescale-http-XXXXXX)
-APPHOST_PID=""
-
-stop_all() {
-  [ -n "${BASELINE_PID:-}" ] && kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID" 2>/dev/null || true
-  BASELINE_PID=""
-  if [ -n "$APPHOST_PID" ] && kill -0 "$APPHOST_PID" 2>/dev/null; then
-    kill -TERM "$APPHOST_PID"; while kill -0 "$APPHOST_PID" 2>/dev/null; do sleep 0.2; done
-  fi
-  APPHOST_PID=""
-}
 trap 'stop_all; rm -rf "$WORK"' EXIT
-
-# start_apphost NAME "APPHOST ARGS" [ENV=VALUE...]: the AppHost with those settings; sets GATEWAY.
-start_apphost() {
-  local name=$1 args=$2; shift 2
-  # shellcheck disable=SC2086 # the AppHost arguments are words
-  env "$@" RateLimiting__Enabled=false dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
-    --data "$WORK/$name" --fresh $args >"$WORK/$name.out" 2>&1 &
-  APPHOST_PID=$!
-  until grep -q '^ready: ' "$WORK/$name.out"; do
-    kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/$name.out" >&2; exit 1; }
-    sleep 0.2
-  done
-  GATEWAY=$(sed -n 's/^ready: //p' "$WORK/$name.out")
-}
 
 # Some data through the API itself (the seed, when asked, adds the large dataset).
 prepare_data() {
@@ -51,24 +27,14 @@ prepare_data() {
     curl -fsS -o /dev/null -X POST "$GATEWAY/api/articles" -H "Authorization: Token $token" -H 'content-type: application/json' \
       -d "{\"article\":{\"title\":\"Bench article $i\",\"description\":\"$(printf 'd%.0s' $(seq 1 120))\",\"body\":\"$(printf 'b%.0s' $(seq 1 600))\",\"tagList\":[\"bench\",\"t$((i % 5))\"]}}"
   done
-  if [ "${SEED:-0}" = 1 ]; then "$REPO/bench/seed/seed.sh" "$WORK/$1/apphost.json" >&2; fi
+  if [ "${SEED:-0}" = 1 ]; then "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2; fi
   sleep 6 # the stale-fill guard (5 s) after the writes above, so reads may fill the caches
 }
 
-# measure LABEL URL [wrk args]: RUNS runs, one Markdown row of medians.
-measure() {
-  local label=$1 url=$2; shift 2
-  local runs=()
-  wrk_json "$url" "$CONNECTIONS" 3 "$@" >/dev/null # warm-up
-  for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN" "$@")"); done
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(median_of rps "${runs[@]}")" "$(median_of p50_ms "${runs[@]}")" \
-    "$(median_of p95_ms "${runs[@]}")" "$(median_of p99_ms "${runs[@]}")" "$(median_of non2xx "${runs[@]}")"
-}
-
-# api_rss NAME: "a / b" MiB of the API replicas, read right after a load.
+# api_rss: "a/b" MiB of the running system's API replicas, read right after a load.
 api_rss() {
   local pids pid out=()
-  pids=$(jq -r '.resources[] | select(.name == "api") | .replicas[].pid' "$WORK/$1/apphost.json")
+  pids=$(jq -r '.resources[] | select(.name == "api") | .replicas[].pid' "$APPHOST_JSON")
   for pid in $pids; do out+=("$(rss_mb "$pid")"); done
   local IFS=/; echo "${out[*]}"
 }
@@ -78,29 +44,29 @@ echo
 echo "| through the balancer | req/s | p50 ms | p95 ms | p99 ms | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
 
-start_apphost cached ""
-prepare_data cached
+RateLimiting__Enabled=false apphost_start cached
+prepare_data
 curl -fsS "$GATEWAY/api/articles?limit=20" >"$WORK/list.json"
 curl -fsS "$GATEWAY/api/articles/$(jq -r '.articles[0].slug' "$WORK/list.json")" >"$WORK/article.json"
 SLUG=$(jq -r '.article.slug' "$WORK/article.json")
 measure "article GET, every cache on" "$GATEWAY/api/articles/$SLUG"
 measure "20-article list, every cache on" "$GATEWAY/api/articles?limit=20"
-rss_cached=$(api_rss cached)
+rss_cached=$(api_rss)
 identity=$(curl -fsS -o /dev/null -w '%{size_download}' "$GATEWAY/api/articles?limit=20")
 brotli=$(curl -fsS -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: br' "$GATEWAY/api/articles?limit=20")
 gzip=$(curl -fsS -o /dev/null -w '%{size_download}' -H 'Accept-Encoding: gzip' "$GATEWAY/api/articles?limit=20")
 stop_all
 
-start_apphost output "--gateway-cache off"
-prepare_data output
+RateLimiting__Enabled=false apphost_start output --gateway-cache off
+prepare_data
 measure "20-article list, Redis output cache only (\`--gateway-cache off\`)" "$GATEWAY/api/articles?limit=20"
-rss_output=$(api_rss output)
+rss_output=$(api_rss)
 stop_all
 
-start_apphost uncached "--gateway-cache off" Caching__OutputCache=false
-prepare_data uncached
+RateLimiting__Enabled=false Caching__OutputCache=false apphost_start uncached --gateway-cache off
+prepare_data
 measure "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)" "$GATEWAY/api/articles?limit=20"
-rss_uncached=$(api_rss uncached)
+rss_uncached=$(api_rss)
 stop_all
 
 start_baseline "$WORK/article.json" application/json

@@ -45,3 +45,43 @@ median_of() {
 
 # rss_mb PID: resident memory in MB.
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+
+# The system under test: the built AppHost on a fresh data folder under $WORK (set by the caller). Settings for the
+# services go in the caller's environment, which the AppHost's children inherit: VAR=value apphost_start NAME [args].
+APPHOST_PID=""
+BASELINE_PID=""
+
+# apphost_start NAME [AppHost args...]: waits for `ready:`; sets APPHOST_PID, GATEWAY and APPHOST_JSON.
+apphost_start() {
+  local name=$1; shift
+  dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh "$@" >"$WORK/$name.out" 2>&1 &
+  APPHOST_PID=$!
+  until grep -q '^ready: ' "$WORK/$name.out"; do
+    kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/$name.out" >&2; exit 1; }
+    sleep 0.2
+  done
+  GATEWAY=$(sed -n 's/^ready: //p' "$WORK/$name.out")
+  APPHOST_JSON="$WORK/$name/apphost.json"
+}
+
+# stop_all: the baseline if one runs, then the AppHost (SIGTERM; it stops everything it started before it exits).
+stop_all() {
+  if [ -n "$BASELINE_PID" ]; then kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID" 2>/dev/null || true; fi
+  BASELINE_PID=""
+  if [ -n "$APPHOST_PID" ] && kill -0 "$APPHOST_PID" 2>/dev/null; then
+    kill -TERM "$APPHOST_PID"; while kill -0 "$APPHOST_PID" 2>/dev/null; do sleep 0.2; done
+  fi
+  APPHOST_PID=""
+}
+
+# measure LABEL URL [wrk args]: a warm-up, then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one Markdown row of
+# medians (req/s, p50, p95, p99, non-2xx) and keeps the median req/s in LAST_RPS for ratios.
+measure() {
+  local label=$1 url=$2; shift 2
+  local runs=()
+  wrk_json "$url" "$CONNECTIONS" 3 "$@" >/dev/null
+  for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN" "$@")"); done
+  LAST_RPS=$(median_of rps "${runs[@]}")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$LAST_RPS" "$(median_of p50_ms "${runs[@]}")" \
+    "$(median_of p95_ms "${runs[@]}")" "$(median_of p99_ms "${runs[@]}")" "$(median_of non2xx "${runs[@]}")"
+}

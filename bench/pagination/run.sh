@@ -18,42 +18,16 @@ SECONDS_PER_RUN=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-16}
 DEPTH=${DEPTH:-19000}
 WORK=$(mktemp -d /tmp/aspirescale-pagination-XXXXXX)
-APPHOST_PID=""
-
-stop_all() {
-  if [ -n "$APPHOST_PID" ] && kill -0 "$APPHOST_PID" 2>/dev/null; then
-    kill -TERM "$APPHOST_PID"; while kill -0 "$APPHOST_PID" 2>/dev/null; do sleep 0.2; done
-  fi
-  APPHOST_PID=""
-}
 trap 'stop_all; rm -rf "$WORK"' EXIT
 
 [ -f "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" ] || { echo "build first: dotnet build AppHost -c $CONFIGURATION" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found on PATH" >&2; exit 1; }
 
-# The same measurement as bench/http: a warm-up, RUNS runs, medians; prints the row and keeps the rps for the ratio.
-measure() {
-  local label=$1 url=$2
-  local runs=()
-  wrk_json "$url" "$CONNECTIONS" 2 >/dev/null
-  for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN")"); done
-  LAST_RPS=$(median_of rps "${runs[@]}")
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$LAST_RPS" "$(median_of p50_ms "${runs[@]}")" \
-    "$(median_of p95_ms "${runs[@]}")" "$(median_of p99_ms "${runs[@]}")" "$(median_of non2xx "${runs[@]}")"
-}
-
 # nextCursor of a v2 page (no jq needed).
 next_cursor() { curl -fsS "$1" | sed -nE 's/.*"nextCursor":"([^"]+)".*/\1/p'; }
 
-env Caching__OutputCache=false RateLimiting__Enabled=false dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
-  --data "$WORK/data" --fresh --gateway-cache off >"$WORK/apphost.out" 2>&1 &
-APPHOST_PID=$!
-until grep -q '^ready: ' "$WORK/apphost.out"; do
-  kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/apphost.out" >&2; exit 1; }
-  sleep 0.2
-done
-GATEWAY=$(sed -n 's/^ready: //p' "$WORK/apphost.out")
-"$REPO/bench/seed/seed.sh" "$WORK/data/apphost.json" >&2
+Caching__OutputCache=false RateLimiting__Enabled=false apphost_start data --gateway-cache off
+"$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
 
 # Down to DEPTH by cursor, 100 articles a page (the cursor is signed by the API, so it cannot be made up here).
 cursor=""

@@ -16,14 +16,6 @@ ROUNDS=${ROUNDS:-5}
 SLICE_SECONDS=${SLICE_SECONDS:-1.2} # not SECONDS: bash keeps its own SECONDS (seconds since the shell started)
 CONCURRENCY=${CONCURRENCY:-32}
 WORK=$(mktemp -d /tmp/aspirescale-techniques-XXXXXX)
-APPHOST_PID=""
-
-stop_all() {
-  if [ -n "$APPHOST_PID" ] && kill -0 "$APPHOST_PID" 2>/dev/null; then
-    kill -TERM "$APPHOST_PID"; while kill -0 "$APPHOST_PID" 2>/dev/null; do sleep 0.2; done
-  fi
-  APPHOST_PID=""
-}
 trap 'stop_all; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
@@ -34,13 +26,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 # Only the database matters here; the api and worker replicas idle. Rate limiting off as in the other benchmarks.
-RateLimiting__Enabled=false dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/data" --fresh >"$WORK/apphost.out" 2>&1 &
-APPHOST_PID=$!
-until grep -q '^ready: ' "$WORK/apphost.out"; do
-  kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/apphost.out" >&2; exit 1; }
-  sleep 0.2
-done
-echo "AppHost $(sed -n 's/^ready: //p' "$WORK/apphost.out") ready; seeding..." >&2
+RateLimiting__Enabled=false apphost_start data
+echo "AppHost $GATEWAY ready; seeding..." >&2
 "$REPO/bench/seed/seed.sh" "$WORK/data/apphost.json" >&2
 
 # The primary's connection string, as seed.sh reads it; passed in the environment, not on a command line.
