@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Linq.Expressions;
 using System.Text.Json.Nodes;
 using AspireScale.Api.Data;
@@ -54,8 +53,6 @@ internal sealed class ArticleRow
 
 internal static class ArticleFields
 {
-    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"; // as UtcMicrosecondsConverter prints v1 times
-
     private static readonly Dictionary<string, ArticleField> Names = new(StringComparer.Ordinal)
     {
         ["slug"] = ArticleField.Slug,
@@ -168,12 +165,12 @@ internal static class ArticleFields
 
         if (fields.HasFlag(ArticleField.CreatedAt))
         {
-            json["createdAt"] = Time(row.CreatedAt);
+            json["createdAt"] = UtcMicrosecondsConverter.Format(row.CreatedAt);
         }
 
         if (fields.HasFlag(ArticleField.UpdatedAt))
         {
-            json["updatedAt"] = Time(row.UpdatedAt);
+            json["updatedAt"] = UtcMicrosecondsConverter.Format(row.UpdatedAt);
         }
 
         if (fields.HasFlag(ArticleField.Favorited))
@@ -214,8 +211,6 @@ internal static class ArticleFields
 
         return json;
     }
-
-    private static string Time(DateTime value) => value.ToUniversalTime().ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     private static MemberAssignment Bind<T>(ParameterExpression article, Expression<Func<ArticleRow, T>> target, Expression<Func<Article, T>> source) =>
         Expression.Bind(

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AspireScale.Api.Articles;
@@ -41,6 +42,18 @@ internal sealed class UtcMicrosecondsConverter : JsonConverter<DateTime>
     public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options)
     {
         Span<byte> utf8 = stackalloc byte[RoundTripLength];
+        writer.WriteStringValue(FormatUtf8(value, utf8));
+    }
+
+    // The same text as a string, for answers built as JsonObject (the v2 sparse fieldsets).
+    public static string Format(DateTime value)
+    {
+        Span<byte> utf8 = stackalloc byte[RoundTripLength];
+        return Encoding.UTF8.GetString(FormatUtf8(value, utf8));
+    }
+
+    private static Span<byte> FormatUtf8(DateTime value, Span<byte> utf8)
+    {
         if (!DateTime.SpecifyKind(value.ToUniversalTime(), DateTimeKind.Utc).TryFormat(utf8, out var written, "O", CultureInfo.InvariantCulture)
             || written != RoundTripLength)
         {
@@ -48,7 +61,7 @@ internal sealed class UtcMicrosecondsConverter : JsonConverter<DateTime>
         }
 
         utf8[MicrosecondsLength - 1] = (byte)'Z';
-        writer.WriteStringValue(utf8[..MicrosecondsLength]);
+        return utf8[..MicrosecondsLength];
     }
 
     private const int RoundTripLength = 28; // 2026-11-30T12:34:56.1234567Z

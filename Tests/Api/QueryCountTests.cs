@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -85,13 +84,7 @@ public sealed class QueryCountTests(SharedTopologyFixture topology, InProcessApi
 
     private async Task<Measured> MeasureAsync(SqlCommandCounter counter, string path, string? token, int? expectedArticles)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Token", token);
-        }
-
-        var (response, commands) = await counter.SendAsync(http, request);
+        var (response, commands) = await counter.GetAsync(http, path, token);
         using (response)
         {
             var json = await response.ReadJsonAsync(HttpStatusCode.OK);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using AspireScale.Tests.Api.Infrastructure;
 
@@ -11,13 +10,7 @@ internal static class SqlCapture
     public static async Task<(JsonElement Json, IReadOnlyList<string> Sql)> GetAsync(HttpClient http, string path, string? token = null)
     {
         using var counter = new SqlCommandCounter();
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Token", token);
-        }
-
-        var (response, commands) = await counter.SendAsync(http, request);
+        var (response, commands) = await counter.GetAsync(http, path, token);
         using (response)
         {
             var json = await response.ReadJsonAsync(HttpStatusCode.OK);

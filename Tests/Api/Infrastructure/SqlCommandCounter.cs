@@ -33,6 +33,18 @@ public sealed class SqlCommandCounter : IDisposable
         return (response, commands.TryRemove(traceId, out var recorded) ? [.. recorded] : []);
     }
 
+    // A GET, signed in when a token is given.
+    public Task<(HttpResponseMessage Response, IReadOnlyList<string> Commands)> GetAsync(HttpClient http, string path, string? token = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", token);
+        }
+
+        return SendAsync(http, request);
+    }
+
     public void Dispose() => listener.Dispose();
 
     private void Record(Activity activity)
