@@ -69,6 +69,11 @@ public sealed class NpgsqlDbContextSettings
     // connection through PgBouncer in transaction mode sets 0: server-side prepared statements do not survive it).
     public int MaxAutoPrepare { get; set; } = 20;
 
+    // Npgsql's No Reset On Close, unless the connection string sets it. Off by default: the reset (RESET ALL, DISCARD TEMP,
+    // unlock advisory locks...) keeps one user's session state from reaching the next. A service that keeps no session
+    // state turns it on: the reset is a statement PostgreSQL parses and runs on every return of a connection to the pool.
+    public bool NoResetOnClose { get; set; }
+
     public int MaxRetryCount { get; set; } = 6;
     public int CommandTimeoutSeconds { get; set; } = 30;
     public bool DisableRetry { get; set; }
@@ -89,6 +94,11 @@ public sealed class NpgsqlDbContextSettings
         if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
         {
             tuned.MaxAutoPrepare = MaxAutoPrepare;
+        }
+
+        if (NoResetOnClose && !given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            tuned.NoResetOnClose = true;
         }
 
         return tuned.ConnectionString;

@@ -120,7 +120,7 @@ internal static class ArticleFields
         When(ArticleField.TagList, r => r.TagList, a => a.TagList);
         When(ArticleField.UpdatedAt, r => r.UpdatedAt, a => a.UpdatedAt);
         When(ArticleField.Favorited, r => r.Favorited, a => a.Favorites.Any(f => f.UserId == viewer));
-        When(ArticleField.FavoritesCount, r => r.FavoritesCount, a => a.Favorites.Count);
+        When(ArticleField.FavoritesCount, r => r.FavoritesCount, a => a.FavoritesCount);
         When(ArticleField.AuthorUsername, r => r.AuthorUsername, a => a.Author.Username);
         When(ArticleField.AuthorBio, r => r.AuthorBio, a => a.Author.Bio);
         When(ArticleField.AuthorImage, r => r.AuthorImage, a => a.Author.Image);

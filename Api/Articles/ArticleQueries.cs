@@ -6,8 +6,9 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AspireScale.Api.Articles;
 
-// No-tracking projections straight to the response shape. following, favorited and favoritesCount are correlated
-// subqueries inside the one SELECT, so a page costs two commands (count + page) whatever its size.
+// No-tracking projections straight to the response shape. following and favorited are correlated subqueries inside the
+// one SELECT and favoritesCount is a trigger-kept column, so a page costs two commands (count + page) whatever its size,
+// and the unfiltered list one.
 // The viewer id 0 stands for anonymous: identity ids start at 1, so it follows and favorites nothing.
 internal static class ArticleQueries
 {
@@ -20,7 +21,7 @@ internal static class ArticleQueries
         a.CreatedAt,
         a.UpdatedAt,
         a.Favorites.Any(f => f.UserId == viewer),
-        a.Favorites.Count,
+        a.FavoritesCount,
         new ProfileView(a.Author.Username, a.Author.Bio, a.Author.Image, a.Author.Followers.Any(f => f.FollowerId == viewer)));
 
     public static Expression<Func<Article, ArticleSummaryView>> ToSummary(long viewer) => a => new ArticleSummaryView(
@@ -31,7 +32,7 @@ internal static class ArticleQueries
         a.CreatedAt,
         a.UpdatedAt,
         a.Favorites.Any(f => f.UserId == viewer),
-        a.Favorites.Count,
+        a.FavoritesCount,
         new ProfileView(a.Author.Username, a.Author.Bio, a.Author.Image, a.Author.Followers.Any(f => f.FollowerId == viewer)));
 
     public static Task<ArticleView?> FindAsync(ConduitDbContext db, string slug, long? viewer, CancellationToken cancellationToken) =>
@@ -68,6 +69,9 @@ internal static class ArticleQueries
                 && db.Follows.Any(f => f.FollowerId == follower && f.FolloweeId == a.AuthorId)
                 && !db.FeedEntries.Any(e => e.UserId == follower && e.ArticleId == a.Id)));
 
+    // The unfiltered set's size, from the row the triggers keep: counting 20,000 articles took 5 ms of PostgreSQL per page.
+    public static IQueryable<int> Total(ConduitDbContext db) => db.ArticleTotals.Select(t => t.ArticlesCount);
+
     // articlesCount is the total before paging. Newest first, id breaks ties so pages never overlap or skip.
     public static async Task<ArticlesEnvelope> PageAsync(IQueryable<Article> articles, Paging paging, long? viewer, CancellationToken cancellationToken)
     {
@@ -77,13 +81,27 @@ internal static class ArticleQueries
             return new ArticlesEnvelope([], total);
         }
 
-        var page = await articles
-            .OrderByDescending(a => a.CreatedAt)
-            .ThenByDescending(a => a.Id)
-            .Skip(paging.Offset)
-            .Take(paging.Limit)
-            .Select(ToSummary(viewer ?? 0))
-            .ToListAsync(cancellationToken);
+        var page = await InPageOrder(articles, paging).Select(ToSummary(viewer ?? 0)).ToListAsync(cancellationToken);
         return new ArticlesEnvelope(page, total);
     }
+
+    // The same page when the set's size is already known (the unfiltered list: the totals row): the size rides along as a
+    // scalar subquery in the page's own SELECT, so a page is one round trip instead of two. Only a page past the end
+    // needs the size on its own.
+    public static async Task<ArticlesEnvelope> PageAsync(
+        IQueryable<Article> articles, IQueryable<int> knownTotal, Paging paging, long? viewer, CancellationToken cancellationToken)
+    {
+        var rows = await InPageOrder(articles, paging).Select(ToSummary(viewer ?? 0))
+            .Select(view => new { View = view, Total = knownTotal.First() })
+            .ToListAsync(cancellationToken);
+        if (rows.Count > 0)
+        {
+            return new ArticlesEnvelope(rows.ConvertAll(row => row.View), rows[0].Total);
+        }
+
+        return new ArticlesEnvelope([], paging.Offset == 0 ? 0 : await knownTotal.FirstAsync(cancellationToken));
+    }
+
+    private static IQueryable<Article> InPageOrder(IQueryable<Article> articles, Paging paging) =>
+        articles.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(paging.Offset).Take(paging.Limit);
 }

@@ -15,6 +15,7 @@ public class ConduitDbContext : DbContext
 
     public DbSet<User> Users => Set<User>();
     public DbSet<Article> Articles => Set<Article>();
+    public DbSet<ArticleTotals> ArticleTotals => Set<ArticleTotals>();
     public DbSet<Comment> Comments => Set<Comment>();
     public DbSet<Follow> Follows => Set<Follow>();
     public DbSet<Favorite> Favorites => Set<Favorite>();

@@ -29,10 +29,21 @@ public sealed class Article
     // False until the Worker has copied the article into its author's followers' feeds; until then the feed query finds it
     // through the follows table, so a new article is in the feed at once.
     public bool FannedOut { get; set; }
+    // Kept by triggers on favorites (see the ArticleCounters migration), so a page reads it instead of counting favorites
+    // per row. The database owns it: EF never writes it.
+    public int FavoritesCount { get; set; }
 
     public User Author { get; set; } = null!;
     public List<Favorite> Favorites { get; } = [];
     public List<Comment> Comments { get; } = [];
+}
+
+// The one row of totals kept by triggers in the transaction that changes articles: the unfiltered list's articlesCount is
+// read, not counted over every article on each request.
+public sealed class ArticleTotals
+{
+    public int Id { get; set; }
+    public int ArticlesCount { get; set; }
 }
 
 public sealed class Comment

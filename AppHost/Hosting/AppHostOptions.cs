@@ -3,7 +3,7 @@ using AspireScale.AppHost.Gateway;
 namespace AspireScale.AppHost.Hosting;
 
 // Command line: --replicas N --workers N --port P --data DIR --fresh --otlp URL --balancing POLICY --gateway-cache on|off --pgbouncer
-// --publisher manifest --output-path FILE.
+// --environment NAME --publisher manifest --output-path FILE.
 public sealed record AppHostOptions
 {
     public int Replicas { get; init; } = 2;
@@ -28,6 +28,10 @@ public sealed record AppHostOptions
     // API and Worker reach the primary through PgBouncer in transaction mode (Backing/PgBouncerHost.cs).
     public bool PgBouncer { get; init; }
 
+    // DOTNET_ENVIRONMENT and ASPNETCORE_ENVIRONMENT of the services. Development, as an Aspire AppHost's run mode gives its
+    // projects; benchmarks run Production, which is what a deployment runs (no developer exception page, no DI scope checks).
+    public string EnvironmentName { get; init; } = "Development";
+
     public string? Publisher { get; init; }
 
     public string? OutputPath { get; init; }
@@ -40,6 +44,7 @@ public sealed record AppHostOptions
         var balancing = BalancingPolicy.PowerOfTwoChoices;
         var gatewayCache = true;
         var pgbouncer = false;
+        var environment = "Development";
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -55,9 +60,10 @@ public sealed record AppHostOptions
                 case "--balancing": balancing = BalancingPolicies.Parse(Value()); break;
                 case "--gateway-cache": gatewayCache = OnOff(args[i], Value()); break;
                 case "--pgbouncer": pgbouncer = true; break;
+                case "--environment": environment = ValidEnvironmentName(args[i], Value()); break;
                 case "--publisher": publisher = Value(); break;
                 case "--output-path": output = Value(); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --workers N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --gateway-cache on|off, --pgbouncer, --publisher manifest --output-path FILE.");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --replicas N, --workers N, --port P, --data DIR, --fresh, --otlp URL, --balancing round-robin|least-requests|power-of-two, --gateway-cache on|off, --pgbouncer, --environment NAME, --publisher manifest --output-path FILE.");
             }
         }
 
@@ -77,6 +83,7 @@ public sealed record AppHostOptions
             Balancing = balancing,
             GatewayCache = gatewayCache,
             PgBouncer = pgbouncer,
+            EnvironmentName = environment,
             Publisher = publisher,
             OutputPath = output,
         };
@@ -88,6 +95,12 @@ public sealed record AppHostOptions
         "off" or "false" => false,
         _ => throw new ArgumentException($"{option} takes on or off, not '{value}'."),
     };
+
+    // A name the hosting convention knows, or one of the project's own (appsettings.<name>.json): letters, digits, - and _.
+    private static string ValidEnvironmentName(string option, string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? value
+            : throw new ArgumentException($"{option} takes an environment name such as Development or Production, not '{value}'.");
 
     private static int PositiveInt(string option, string value) =>
         int.TryParse(value, out var n) && n > 0 ? n : throw new ArgumentException($"{option} takes a positive number, not '{value}'.");

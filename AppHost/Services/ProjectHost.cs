@@ -31,8 +31,8 @@ public static class ProjectHost
     {
         var env = new Dictionary<string, string>
         {
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_ENVIRONMENT"] = context.Options.EnvironmentName,
+            ["ASPNETCORE_ENVIRONMENT"] = context.Options.EnvironmentName,
             ["OTEL_SERVICE_NAME"] = project.Name,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={replicaId}",
             // One line per log entry in <data>/logs, not the multi-line console format.

@@ -4,6 +4,12 @@ set -euo pipefail
 BENCH_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$BENCH_LIB/../.." && pwd)"
 CONFIGURATION="${CONFIGURATION:-Release}"
+# The services' environment: Production, what a deployment runs (the AppHost's own default is Development, which adds the
+# developer exception page and DI scope checks to every request).
+ENVIRONMENT="${ENVIRONMENT:-Production}"
+# Seconds of load before the measured runs. On 2 cores a fresh API replica under load needs about a minute to finish
+# tiered compilation (tier-0, instrumented, then optimized code): measured runs start from the steady state.
+WARMUP="${WARMUP:-15}"
 
 free_port() {
   local port
@@ -54,7 +60,8 @@ BASELINE_PID=""
 # apphost_start NAME [AppHost args...]: waits for `ready:`; sets APPHOST_PID, GATEWAY and APPHOST_JSON.
 apphost_start() {
   local name=$1; shift
-  dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh "$@" >"$WORK/$name.out" 2>&1 &
+  dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
+    >"$WORK/$name.out" 2>&1 &
   APPHOST_PID=$!
   until grep -q '^ready: ' "$WORK/$name.out"; do
     kill -0 "$APPHOST_PID" 2>/dev/null || { cat "$WORK/$name.out" >&2; exit 1; }
@@ -74,12 +81,12 @@ stop_all() {
   APPHOST_PID=""
 }
 
-# measure LABEL URL [wrk args]: a warm-up, then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one Markdown row of
-# medians (req/s, p50, p95, p99, non-2xx) and keeps the median req/s in LAST_RPS for ratios.
+# measure LABEL URL [wrk args]: WARMUP seconds of warm-up, then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one
+# Markdown row of medians (req/s, p50, p95, p99, non-2xx) and keeps the median req/s in LAST_RPS for ratios.
 measure() {
   local label=$1 url=$2; shift 2
   local runs=()
-  wrk_json "$url" "$CONNECTIONS" 3 "$@" >/dev/null
+  wrk_json "$url" "$CONNECTIONS" "$WARMUP" "$@" >/dev/null
   for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN" "$@")"); done
   LAST_RPS=$(median_of rps "${runs[@]}")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$LAST_RPS" "$(median_of p50_ms "${runs[@]}")" \

@@ -70,7 +70,19 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-0
   }
 }
 
-// Created after the database and firewall rule so it starts from a primary that already has both.
+// The working set lives in memory, where a random read costs about what a sequential one does: at the default the
+// planner hashes the whole users table to join a 20-article page instead of looking up its authors by key. The AppHost
+// starts its PostgreSQL with the same setting.
+resource primaryRandomPageCost 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
+  parent: primary
+  name: 'random_page_cost'
+  properties: {
+    value: '1.1'
+    source: 'user-override'
+  }
+}
+
+// Created after the database, firewall rule and settings so it starts from a primary that already has them.
 resource replica 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
   name: replicaName
   location: location
@@ -83,7 +95,18 @@ resource replica 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
   dependsOn: [
     database
     primaryAllowsAzure
+    primaryRandomPageCost
   ]
+}
+
+// Server parameters, like firewall rules, are the replica's own once it exists.
+resource replicaRandomPageCost 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
+  parent: replica
+  name: 'random_page_cost'
+  properties: {
+    value: '1.1'
+    source: 'user-override'
+  }
 }
 
 // Firewall rules are copied to a replica when it is created but not kept in sync afterwards: declare it.

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AspireScale.Api.Data.Configurations;
@@ -20,6 +21,9 @@ internal sealed class ArticleConfiguration : IEntityTypeConfiguration<Article>
         article.Property(a => a.CreatedAt).HasColumnName("created_at");
         article.Property(a => a.UpdatedAt).HasColumnName("updated_at");
         article.Property(a => a.FannedOut).HasColumnName("fanned_out");
+        var favoritesCount = article.Property(a => a.FavoritesCount).HasColumnName("favorites_count").HasDefaultValue(0);
+        favoritesCount.Metadata.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+        favoritesCount.Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
 
         article.HasOne(a => a.Author).WithMany(u => u.Articles).HasForeignKey(a => a.AuthorId).OnDelete(DeleteBehavior.Cascade);
 

@@ -8,7 +8,7 @@ internal sealed class FavoriteConfiguration : IEntityTypeConfiguration<Favorite>
     public void Configure(EntityTypeBuilder<Favorite> favorite)
     {
         favorite.ToTable("favorites");
-        // The key serves ?favorited= (articles a user favorited); the second index serves favoritesCount per article.
+        // The key serves ?favorited= (articles a user favorited); the second index serves the cascade when an article goes.
         favorite.HasKey(f => new { f.UserId, f.ArticleId });
         favorite.Property(f => f.UserId).HasColumnName("user_id");
         favorite.Property(f => f.ArticleId).HasColumnName("article_id");

@@ -54,6 +54,12 @@ namespace AspireScale.Api.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("fanned_out");
 
+                    b.Property<int>("FavoritesCount")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("favorites_count");
+
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(300)
@@ -99,6 +105,24 @@ namespace AspireScale.Api.Data.Migrations
                         .HasDatabaseName("ix_articles_author_id_created_at_id");
 
                     b.ToTable("articles", (string)null);
+                });
+
+            modelBuilder.Entity("AspireScale.Api.Data.ArticleTotals", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ArticlesCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("articles_count");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("article_totals", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_article_totals_single_row", "id = 1");
+                        });
                 });
 
             modelBuilder.Entity("AspireScale.Api.Data.Comment", b =>

@@ -1,0 +1,67 @@
+using System.Net;
+using AspireScale.Tests.Api.Infrastructure;
+using AspireScale.Tests.Infrastructure;
+
+namespace AspireScale.Tests.Api;
+
+// articles.favorites_count and article_totals.articles_count are kept by triggers in the writing transaction, so lists
+// read them instead of counting rows. Whatever the API does, and however concurrently, they must equal the rows.
+[Collection(SharedTopology.Name)]
+public sealed class ArticleCountersTests(SharedTopologyFixture topology, InProcessApi api) : IClassFixture<InProcessApi>
+{
+    private const string TotalDrift = "SELECT (SELECT articles_count FROM article_totals) - (SELECT count(*)::int FROM articles)";
+    private const string ArticlesWithWrongFavoritesCount =
+        "SELECT count(*) FROM articles AS a WHERE a.favorites_count <> (SELECT count(*) FROM favorites AS f WHERE f.article_id = a.id)";
+
+    private readonly ConduitClient conduit = new(api.For(topology.App).CreateClient());
+
+    [Fact]
+    public async Task ConcurrentCreatesFavoritesAndDeletesLeaveTheCountersEqualToTheRows()
+    {
+        var author = await conduit.RegisterAsync("author");
+        var fans = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => conduit.RegisterAsync("fan")));
+        var slugs = (await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => conduit.CreateArticleAsync(author))))
+            .Select(article => article.Str("slug")).ToArray();
+
+        // Every fan favorites every article, twice over (the repeat changes nothing), all at once.
+        await Task.WhenAll(fans.SelectMany(fan => slugs.SelectMany(slug => new[] { conduit.FavoriteAsync(fan, slug), conduit.FavoriteAsync(fan, slug) })));
+        // Then the first fan takes back the favorites of four articles while the other two are deleted with theirs.
+        await Task.WhenAll(slugs[..^2].Select(slug => Unfavorite(fans[0], slug)).Concat(slugs[^2..].Select(slug => Delete(author, slug))));
+
+        var primary = topology.App.Primary();
+        Assert.Equal(0, await primary.ScalarAsync<int>(TotalDrift));
+        Assert.Equal(0L, await primary.ScalarAsync<long>(ArticlesWithWrongFavoritesCount));
+        await topology.App.WaitForReplicaAsync();
+        var survivor = (await conduit.GetOkAsync($"/api/articles/{slugs[0]}", author.Token)).GetProperty("article");
+        Assert.Equal(fans.Length - 1, survivor.GetProperty("favoritesCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheUnfilteredListCountsEveryArticleOnEveryPage()
+    {
+        var author = await conduit.RegisterAsync("author");
+        await conduit.CreateArticleAsync(author);
+        await topology.App.WaitForReplicaAsync();
+        var rows = await topology.App.Replica().ScalarAsync<long>("SELECT count(*) FROM articles");
+
+        var first = await conduit.GetOkAsync("/api/articles?limit=1");
+        var pastTheEnd = await conduit.GetOkAsync($"/api/articles?limit=1&offset={rows + 5}");
+
+        Assert.Equal(rows, first.GetProperty("articlesCount").GetInt64());
+        Assert.Equal(1, first.GetProperty("articles").GetArrayLength());
+        Assert.Equal(rows, pastTheEnd.GetProperty("articlesCount").GetInt64());
+        Assert.Equal(0, pastTheEnd.GetProperty("articles").GetArrayLength());
+    }
+
+    private async Task Unfavorite(TestUser user, string slug)
+    {
+        using var response = await conduit.SendAsync(HttpMethod.Delete, $"/api/articles/{slug}/favorite", null, user.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task Delete(TestUser author, string slug)
+    {
+        using var response = await conduit.SendAsync(HttpMethod.Delete, $"/api/articles/{slug}", null, author.Token);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+}
