@@ -72,6 +72,13 @@ internal static class ArticleQueries
     // The unfiltered set's size, from the row the triggers keep: counting 20,000 articles took 5 ms of PostgreSQL per page.
     public static IQueryable<int> Total(ConduitDbContext db) => db.ArticleTotals.Select(t => t.ArticlesCount);
 
+    // GET /api/articles: the filtered set is counted; the whole set's size is the totals row.
+    public static Task<ArticlesEnvelope> ListAsync(
+        ConduitDbContext db, string? tag, string? author, string? favoritedBy, Paging paging, long? viewer, CancellationToken cancellationToken) =>
+        tag is null && author is null && favoritedBy is null
+            ? PageAsync(db.Articles, Total(db), paging, viewer, cancellationToken)
+            : PageAsync(Filter(db, tag, author, favoritedBy), paging, viewer, cancellationToken);
+
     // articlesCount is the total before paging. Newest first, id breaks ties so pages never overlap or skip.
     public static async Task<ArticlesEnvelope> PageAsync(IQueryable<Article> articles, Paging paging, long? viewer, CancellationToken cancellationToken)
     {

@@ -44,9 +44,7 @@ public static partial class ArticlesApi
         var viewer = services.User.Id();
         var page = await services.Reads.ReadAsync(
             viewer,
-            (db, ct) => tag is null && author is null && favorited is null
-                ? ArticleQueries.PageAsync(db.Articles, ArticleQueries.Total(db), paging, viewer, ct)
-                : ArticleQueries.PageAsync(ArticleQueries.Filter(db, tag, author, favorited), paging, viewer, ct),
+            (db, ct) => ArticleQueries.ListAsync(db, tag, author, favorited, paging, viewer, ct),
             cancellationToken);
         return TypedResults.Ok(page);
     }

@@ -7,8 +7,8 @@ CONFIGURATION="${CONFIGURATION:-Release}"
 # The services' environment: Production, what a deployment runs (the AppHost's own default is Development, which adds the
 # developer exception page and DI scope checks to every request).
 ENVIRONMENT="${ENVIRONMENT:-Production}"
-# Seconds of load before the measured runs. On 2 cores a fresh API replica under load needs about a minute to finish
-# tiered compilation (tier-0, instrumented, then optimized code): measured runs start from the steady state.
+# Seconds of load before the measured runs, so they start from the steady state. 15 s is enough where a request never
+# reaches the Api's query path; a load that does asks for more (bench/http/run.sh: WARMUP_UNCACHED).
 WARMUP="${WARMUP:-15}"
 
 free_port() {
