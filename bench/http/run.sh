@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
 # run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
-# off), the list with no cache at all, the API replicas' resident memory after each load, and the list's bytes with and
-# without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians printed as Markdown.
+# off), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
+# replicas, then one), the API replicas' resident memory after each load, and the list's bytes with and without
+# compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians printed as Markdown.
 #
 #   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 DURATION=10 CONNECTIONS=32 by default
 #   SEED=1 bench/http/run.sh                          # seed 1,000 users / 20,000 articles first (bench/seed)
@@ -61,6 +62,8 @@ RateLimiting__Enabled=false apphost_start output --gateway-cache off
 prepare_data
 measure "20-article list, Redis output cache only (\`--gateway-cache off\`)" "$GATEWAY/api/articles?limit=20"
 rss_output=$(api_rss)
+# The ceiling of any answer a replica gives through the balancer: the liveness probe, no cache, no query, 7 bytes.
+measure "\`/alive\` through the balancer to a replica (the proxy hop's ceiling)" "$GATEWAY/alive"
 stop_all
 
 RateLimiting__Enabled=false Caching__OutputCache=false apphost_start uncached --gateway-cache off
@@ -68,6 +71,13 @@ prepare_data
 # Every request runs the Api's query path, so tiered compilation takes longest here: warm up for WARMUP_UNCACHED seconds.
 WARMUP=${WARMUP_UNCACHED:-120} measure "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)" "$GATEWAY/api/articles?limit=20"
 rss_uncached=$(api_rss)
+stop_all
+
+# The same with one replica: on 2 cores a second replica adds no CPU, only another process to schedule.
+RateLimiting__Enabled=false Caching__OutputCache=false apphost_start uncached1 --gateway-cache off --replicas 1
+prepare_data
+WARMUP=${WARMUP_UNCACHED:-120} measure "20-article list, no cache, one replica (\`--replicas 1\`)" "$GATEWAY/api/articles?limit=20"
+rss_uncached1=$(api_rss)
 stop_all
 
 start_baseline "$WORK/article.json" application/json
@@ -82,6 +92,7 @@ echo "|---|---:|"
 echo "| every cache on | $rss_cached |"
 echo "| Redis output cache only | $rss_output |"
 echo "| no cache | $rss_uncached |"
+echo "| no cache, one replica | $rss_uncached1 |"
 echo
 echo "| 20-article list bytes | identity | br | gzip |"
 echo "|---|---:|---:|---:|"
