@@ -74,6 +74,10 @@ public sealed class NpgsqlDbContextSettings
     // state turns it on: the reset is a statement PostgreSQL parses and runs on every return of a connection to the pool.
     public bool NoResetOnClose { get; set; }
 
+    // Npgsql's Multiplexing, unless the connection string sets it. Off by default: it suits a connection that only reads
+    // outside transactions, where the commands of many requests share a few connections and go out in one write each.
+    public bool Multiplexing { get; set; }
+
     public int MaxRetryCount { get; set; } = 6;
     public int CommandTimeoutSeconds { get; set; } = 30;
     public bool DisableRetry { get; set; }
@@ -99,6 +103,11 @@ public sealed class NpgsqlDbContextSettings
         if (NoResetOnClose && !given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
         {
             tuned.NoResetOnClose = true;
+        }
+
+        if (Multiplexing && !given.ContainsKey("Multiplexing"))
+        {
+            tuned.Multiplexing = true;
         }
 
         return tuned.ConnectionString;

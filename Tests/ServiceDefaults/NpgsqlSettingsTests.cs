@@ -11,32 +11,37 @@ public sealed class NpgsqlSettingsTests
     [Fact]
     public void DefaultsFillWhatTheConnectionStringLeavesOut()
     {
-        var tuned = new NpgsqlConnectionStringBuilder(new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true }.Tune(Bare));
+        var tuned = new NpgsqlConnectionStringBuilder(
+            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true }.Tune(Bare));
 
         Assert.Equal(8, tuned.MaxPoolSize);
         Assert.Equal(20, tuned.MaxAutoPrepare);
         Assert.True(tuned.NoResetOnClose);
+        Assert.True(tuned.Multiplexing);
         Assert.Equal("db", tuned.Host);
     }
 
     [Fact]
     public void TheConnectionStringWinsOverEveryDefault()
     {
-        var given = Bare + ";Maximum Pool Size=3;Max Auto Prepare=0;No Reset On Close=false";
+        var given = Bare + ";Maximum Pool Size=3;Max Auto Prepare=0;No Reset On Close=false;Multiplexing=false";
 
-        var tuned = new NpgsqlConnectionStringBuilder(new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true }.Tune(given));
+        var tuned = new NpgsqlConnectionStringBuilder(
+            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true }.Tune(given));
 
         Assert.Equal(3, tuned.MaxPoolSize);
         Assert.Equal(0, tuned.MaxAutoPrepare);
         Assert.False(tuned.NoResetOnClose);
+        Assert.False(tuned.Multiplexing);
     }
 
     [Fact]
-    public void TheResetOnCloseStaysUnlessAServiceTurnsItOff()
+    public void TheResetOnCloseStaysAndMultiplexingStaysOffUnlessAServiceSaysOtherwise()
     {
         var tuned = new NpgsqlConnectionStringBuilder(new NpgsqlDbContextSettings().Tune(Bare));
 
         Assert.False(tuned.NoResetOnClose);
+        Assert.False(tuned.Multiplexing);
         Assert.Equal(100, tuned.MaxPoolSize);
     }
 }
