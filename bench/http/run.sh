@@ -66,19 +66,22 @@ rss_output=$(api_rss)
 measure "\`/alive\` through the balancer to a replica (the proxy hop's ceiling)" "$GATEWAY/alive"
 stop_all
 
-RateLimiting__Enabled=false Caching__OutputCache=false apphost_start uncached --gateway-cache off
-prepare_data
+# measure_uncached NAME LABEL [AppHost args...]: the list on a fresh system with no cache at all; sets UNCACHED_RSS.
 # Every request runs the Api's query path, so tiered compilation takes longest here: warm up for WARMUP_UNCACHED seconds.
-WARMUP=${WARMUP_UNCACHED:-120} measure "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)" "$GATEWAY/api/articles?limit=20"
-rss_uncached=$(api_rss)
-stop_all
+measure_uncached() {
+  local name=$1 label=$2; shift 2
+  RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$name" --gateway-cache off "$@"
+  prepare_data
+  WARMUP=${WARMUP_UNCACHED:-120} measure "$label" "$GATEWAY/api/articles?limit=20"
+  UNCACHED_RSS=$(api_rss)
+  stop_all
+}
 
+measure_uncached uncached "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)"
+rss_uncached=$UNCACHED_RSS
 # The same with one replica: on 2 cores a second replica adds no CPU, only another process to schedule.
-RateLimiting__Enabled=false Caching__OutputCache=false apphost_start uncached1 --gateway-cache off --replicas 1
-prepare_data
-WARMUP=${WARMUP_UNCACHED:-120} measure "20-article list, no cache, one replica (\`--replicas 1\`)" "$GATEWAY/api/articles?limit=20"
-rss_uncached1=$(api_rss)
-stop_all
+measure_uncached uncached1 "20-article list, no cache, one replica (\`--replicas 1\`)" --replicas 1
+rss_uncached1=$UNCACHED_RSS
 
 start_baseline "$WORK/article.json" application/json
 measure "bare Kestrel, the article's bytes" "$BASELINE_URL/"
