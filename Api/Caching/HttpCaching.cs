@@ -29,7 +29,7 @@ internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingO
         var cacheable = settings.HttpCaching && HttpMethods.IsGet(context.Request.Method) && CacheTags.IsCacheableRead(context);
         var response = context.Response;
         var original = response.Body;
-        using var buffer = new MemoryStream();
+        using var buffer = new ResponseBuffer();
         response.Body = buffer;
         try
         {
@@ -74,14 +74,13 @@ internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingO
         }
 
         response.ContentLength = buffer.Length;
-        buffer.Position = 0;
-        await buffer.CopyToAsync(original, context.RequestAborted);
+        await original.WriteAsync(buffer.Written, context.RequestAborted);
     }
 
-    private static string Etag(MemoryStream body)
+    private static string Etag(ResponseBuffer body)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length), hash);
+        SHA256.HashData(body.Written.Span, hash);
         return $"\"{Base64Url.EncodeToString(hash[..EtagHashBytes])}\"";
     }
 
