@@ -1,8 +1,10 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using AspireScale.Api.Profiles;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace AspireScale.Api.Articles;
 
@@ -103,20 +105,15 @@ internal static class ArticleQueries
     }
 
     // The unfiltered list, the hottest read, is compiled once per model (the primary's and the replica's contexts each
-    // have their own), so a request skips building, funcletizing and hashing its LINQ tree: that was a fifth of what the
-    // uncached list allocated. The set's size rides along as a scalar subquery of the totals row, so a page is one round
-    // trip; only a page past the end needs the size on its own. The order is PageAsync's.
-    private static readonly Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>> PrimaryUnfilteredPage =
-        CompileUnfilteredPage<ConduitDbContext>();
-
-    private static readonly Func<ConduitReadDbContext, long, int, int, IAsyncEnumerable<PageRow>> ReplicaUnfilteredPage =
-        CompileUnfilteredPage<ConduitReadDbContext>();
+    // have their own, and EF refuses to run a compiled query against a second one), so a request skips building,
+    // funcletizing and hashing its LINQ tree: that was a fifth of what the uncached list allocated. The set's size rides
+    // along as a scalar subquery of the totals row, so a page is one round trip; only a page past the end needs the size on
+    // its own. The order is PageAsync's.
+    private static readonly ConditionalWeakTable<IModel, Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>> UnfilteredPages = [];
 
     private static async Task<ArticlesEnvelope> UnfilteredPageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
-        var rows = db is ConduitReadDbContext replica
-            ? ReplicaUnfilteredPage(replica, viewer, paging.Offset, paging.Limit)
-            : PrimaryUnfilteredPage(db, viewer, paging.Offset, paging.Limit);
+        var rows = UnfilteredPages.GetValue(db.Model, _ => CompileUnfilteredPage())(db, viewer, paging.Offset, paging.Limit);
         var page = new List<ArticleSummaryView>(paging.Limit);
         var total = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))
@@ -133,13 +130,12 @@ internal static class ArticleQueries
         return new ArticlesEnvelope([], paging.Offset == 0 ? 0 : await Total(db).FirstAsync(cancellationToken));
     }
 
-    private static Func<TContext, long, int, int, IAsyncEnumerable<PageRow>> CompileUnfilteredPage<TContext>()
-        where TContext : ConduitDbContext
+    private static Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>> CompileUnfilteredPage()
     {
-        Expression<Func<TContext, long, int, int, IQueryable<PageRow>>> page = (db, viewer, offset, limit) => db.Articles
+        Expression<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>> page = (db, viewer, offset, limit) => db.Articles
             .OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(offset).Take(limit)
             .Select(a => new PageRow(Summary(a, viewer), db.ArticleTotals.Select(t => t.ArticlesCount).First()));
-        return EF.CompileAsyncQuery((Expression<Func<TContext, long, int, int, IQueryable<PageRow>>>)new SummaryInliner().Visit(page));
+        return EF.CompileAsyncQuery((Expression<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>>)new SummaryInliner().Visit(page));
     }
 
     // Stands for SummaryFor inside a query's lambda until SummaryInliner puts SummaryFor's body in its place.

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 namespace AspireScale.Bench.Techniques;
 
 // A page of articles for a signed-in viewer, two ways, one page at a time (latency, not throughput):
-// the Api's projection (ArticleQueries.PageAsync: one SELECT with correlated subqueries and the total riding along), and
+// the Api's projection (ArticleQueries.ListAsync: one compiled SELECT with correlated subqueries and the total riding along), and
 // the naive way (the total, load the article rows, then per article its author, the follow flag, the favorite flag and
 // the favorites count: 2 + 4N commands). Both read the total from the trigger-kept row, so what differs is the N+1 alone.
 // Both through a pooled context with the Api's EF options, no tracking.
@@ -28,7 +28,7 @@ internal static class NPlusOneBenchmark
 
         (string Name, PageQuery Query)[] methods =
         [
-            ("projection (ArticleQueries.PageAsync)", (db, paging, viewer, ct) => ArticleQueries.PageAsync(db.Articles, ArticleQueries.Total(db), paging, viewer, ct)),
+            ("projection (ArticleQueries.ListAsync)", (db, paging, viewer, ct) => ArticleQueries.ListAsync(db, null, null, null, paging, viewer, ct)),
             ("naive N+1 (load, then 4 queries per article)", NaivePageAsync),
         ];
 
