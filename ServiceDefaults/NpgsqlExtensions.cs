@@ -18,6 +18,7 @@ public static class NpgsqlExtensions
     {
         var settings = new NpgsqlDbContextSettings();
         builder.Configuration.GetSection($"Npgsql:{connectionName}").Bind(settings);
+        settings.ApplicationName ??= builder.Environment.ApplicationName;
         configureSettings?.Invoke(settings);
 
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
@@ -78,6 +79,10 @@ public sealed class NpgsqlDbContextSettings
     // outside transactions, where the commands of many requests share a few connections and go out in one write each.
     public bool Multiplexing { get; set; }
 
+    // Npgsql's Application Name, unless the connection string sets it: the service's name (AddNpgsqlDbContext fills it),
+    // so pg_stat_activity tells which service holds which connections.
+    public string? ApplicationName { get; set; }
+
     public int MaxRetryCount { get; set; } = 6;
     public int CommandTimeoutSeconds { get; set; } = 30;
     public bool DisableRetry { get; set; }
@@ -108,6 +113,11 @@ public sealed class NpgsqlDbContextSettings
         if (Multiplexing && !given.ContainsKey("Multiplexing"))
         {
             tuned.Multiplexing = true;
+        }
+
+        if (!string.IsNullOrEmpty(ApplicationName) && !given.ContainsKey("Application Name") && !given.ContainsKey("ApplicationName"))
+        {
+            tuned.ApplicationName = ApplicationName;
         }
 
         return tuned.ConnectionString;

@@ -51,6 +51,7 @@ public static class DataExtensions
 
         var settings = new NpgsqlDbContextSettings();
         builder.Configuration.GetSection($"Npgsql:{ReplicaConnection}").Bind(settings);
+        settings.ApplicationName ??= builder.Environment.ApplicationName;
         var replica = new NpgsqlConnectionStringBuilder(settings.Tune(connectionString));
         replica.Timeout = Math.Min(replica.Timeout, 3);
         builder.Services.AddDbContextPool<ConduitReadDbContext>(options => options

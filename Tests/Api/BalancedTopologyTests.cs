@@ -41,6 +41,30 @@ public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
     }
 
     [Fact]
+    public async Task ConcurrentReadsOnEveryApiReplicaSharePipelinedConnectionsToTheStandby()
+    {
+        var author = await conduit.RegisterAsync("pipelined");
+        await conduit.CreateArticleAsync(author);
+        await topology.App.WaitForReplicaAsync();
+
+        // 32 anonymous reads at once on each replica, every URL distinct so that each one misses the output cache and
+        // runs its query on the standby; every one must come back right.
+        foreach (var replica in new[] { 0, 1 })
+        {
+            var direct = new ConduitClient(topology.App.CreateHttpClient("api", replica));
+            var pages = await Task.WhenAll(Enumerable.Range(0, 32).Select(i =>
+                direct.GetOkAsync($"/api/articles?author={author.Username}&offset={(replica * 32) + i}")));
+            Assert.All(pages, page => Assert.Equal(1, page.GetProperty("articlesCount").GetInt32()));
+        }
+
+        // Npgsql multiplexing with Maximum Pool Size 1 (Api/appsettings.json): one standby backend per API replica
+        // served all of that (with the earlier pool of 8, the same reads left 16 open).
+        var backends = await topology.App.Replica().ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'Api' AND backend_type = 'client backend'");
+        Assert.InRange(backends, 1, 2);
+    }
+
+    [Fact]
     public async Task AWriterReadsTheirOwnWritesOnEveryReplicaWhileTheStandbyIsPaused()
     {
         var user = await conduit.RegisterAsync("ryw");

@@ -12,9 +12,10 @@ public sealed class NpgsqlSettingsTests
     public void DefaultsFillWhatTheConnectionStringLeavesOut()
     {
         var tuned = new NpgsqlConnectionStringBuilder(
-            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true }.Tune(Bare));
+            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true, ApplicationName = "Api" }.Tune(Bare));
 
         Assert.Equal(8, tuned.MaxPoolSize);
+        Assert.Equal("Api", tuned.ApplicationName);
         Assert.Equal(20, tuned.MaxAutoPrepare);
         Assert.True(tuned.NoResetOnClose);
         Assert.True(tuned.Multiplexing);
@@ -24,15 +25,16 @@ public sealed class NpgsqlSettingsTests
     [Fact]
     public void TheConnectionStringWinsOverEveryDefault()
     {
-        var given = Bare + ";Maximum Pool Size=3;Max Auto Prepare=0;No Reset On Close=false;Multiplexing=false";
+        var given = Bare + ";Maximum Pool Size=3;Max Auto Prepare=0;No Reset On Close=false;Multiplexing=false;Application Name=psql";
 
         var tuned = new NpgsqlConnectionStringBuilder(
-            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true }.Tune(given));
+            new NpgsqlDbContextSettings { MaxPoolSize = 8, NoResetOnClose = true, Multiplexing = true, ApplicationName = "Api" }.Tune(given));
 
         Assert.Equal(3, tuned.MaxPoolSize);
         Assert.Equal(0, tuned.MaxAutoPrepare);
         Assert.False(tuned.NoResetOnClose);
         Assert.False(tuned.Multiplexing);
+        Assert.Equal("psql", tuned.ApplicationName);
     }
 
     [Fact]
