@@ -2,8 +2,9 @@
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
 # run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
 # off), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
-# replicas, then one), the API replicas' resident memory after each load, and the list's bytes with and without
-# compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians printed as Markdown.
+# replicas, then one, then that one without the balancer), the API replicas' resident memory after each load, and the
+# list's bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians
+# printed as Markdown.
 #
 #   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 DURATION=10 CONNECTIONS=32 by default
 #   SEED=1 bench/http/run.sh                          # seed 1,000 users / 20,000 articles first (bench/seed)
@@ -68,19 +69,27 @@ stop_all
 
 # measure_uncached NAME LABEL [AppHost args...]: the list on a fresh system with no cache at all; sets UNCACHED_RSS.
 # Every request runs the Api's query path, so tiered compilation takes longest here: warm up for WARMUP_UNCACHED seconds.
+# With DIRECT_LABEL set, the same load then goes straight to the first replica, without the balancer, under that label.
 measure_uncached() {
-  local name=$1 label=$2; shift 2
+  local name=$1 label=$2 replica; shift 2
   RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$name" --gateway-cache off "$@"
   prepare_data
   WARMUP=${WARMUP_UNCACHED:-120} measure "$label" "$GATEWAY/api/articles?limit=20"
+  if [ -n "${DIRECT_LABEL:-}" ]; then
+    replica=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#')
+    measure "$DIRECT_LABEL" "$replica/api/articles?limit=20"
+  fi
   UNCACHED_RSS=$(api_rss)
   stop_all
 }
 
 measure_uncached uncached "20-article list, no cache (\`--gateway-cache off\`, \`Caching__OutputCache=false\`)"
 rss_uncached=$UNCACHED_RSS
-# The same with one replica: on 2 cores a second replica adds no CPU, only another process to schedule.
-measure_uncached uncached1 "20-article list, no cache, one replica (\`--replicas 1\`)" --replicas 1
+# The same with one replica: on 2 cores a second replica adds no CPU, only another process to schedule. Then that replica
+# loaded straight: the API's own capacity, as a single-process implementation would be measured, with no balancer
+# sharing the two cores.
+DIRECT_LABEL="20-article list, no cache, one replica loaded straight (no balancer)" \
+  measure_uncached uncached1 "20-article list, no cache, one replica (\`--replicas 1\`)" --replicas 1
 rss_uncached1=$UNCACHED_RSS
 
 start_baseline "$WORK/article.json" application/json

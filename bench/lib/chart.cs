@@ -37,11 +37,11 @@ foreach (var row in rows.Skip(2))
     var match = Regex.Match(row.ElementAtOrDefault(column) ?? "", @"[0-9][0-9,]*(\.[0-9]+)?");
     if (match.Success && double.TryParse(match.Value.Replace(",", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
     {
-        bars.Add((row[0].Replace("`", "", StringComparison.Ordinal), value));
+        bars.Add((Label(row[0]), value));
     }
 }
 
-const int Width = 760, LabelWidth = 300, BarHeight = 22, Gap = 8, Top = 40, ValueWidth = 90;
+const int Width = 880, LabelWidth = 420, BarHeight = 22, Gap = 8, Top = 40, ValueWidth = 90;
 var max = Math.Max(bars.Count == 0 ? 1 : bars.Max(b => b.Value), 1e-9);
 var height = Top + bars.Count * (BarHeight + Gap) + 10;
 var svg = new StringBuilder();
@@ -62,4 +62,7 @@ svg.AppendLine("</svg>");
 File.WriteAllText(args[2], svg.ToString());
 return 0;
 
-static string Shorten(string text) => text.Length <= 42 ? text : text[..41] + "…";
+// A bar's label is the row's without its asides: "(`--replicas 1`)" says how, the words before it say what.
+static string Label(string cell) => Regex.Replace(cell.Replace("`", "", StringComparison.Ordinal), @"\s*\([^)]*\)", "").Trim();
+
+static string Shorten(string text) => text.Length <= 60 ? text : text[..59] + "…";
