@@ -20,6 +20,11 @@ public sealed class ConduitApiFactory(RunningAppHost topology) : WebApplicationF
             builder.UseSetting($"ConnectionStrings:{name}", topology.GetConnectionString(name));
         }
 
+        // Its connections are named apart from the replicas' ("Api"), which tests count on the servers. EF keeps the
+        // pools of every in-process Api for the whole test run.
+        builder.UseSetting("Npgsql:conduit:ApplicationName", "Api (in-process test)");
+        builder.UseSetting("Npgsql:conduit-read:ApplicationName", "Api (in-process test)");
+
         // A key of its own: tokens issued here are only valid here, which is all in-process tests need.
         builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseEnvironment("Development");
