@@ -56,11 +56,13 @@ rss_mb() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 # services go in the caller's environment, which the AppHost's children inherit: VAR=value apphost_start NAME [args].
 APPHOST_PID=""
 BASELINE_PID=""
+# Settings whose names the shell cannot export (Npgsql__conduit-read__MaxPoolSize=1) go in this array instead.
+APPHOST_ENV=()
 
 # apphost_start NAME [AppHost args...]: waits for `ready:`; sets APPHOST_PID, GATEWAY and APPHOST_JSON.
 apphost_start() {
   local name=$1; shift
-  dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
+  env "${APPHOST_ENV[@]}" dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
     >"$WORK/$name.out" 2>&1 &
   APPHOST_PID=$!
   until grep -q '^ready: ' "$WORK/$name.out"; do
