@@ -108,4 +108,4 @@ echo "| no cache, one replica | $rss_uncached1 |"
 echo
 echo "| 20-article list bytes | identity | br | gzip |"
 echo "|---|---:|---:|---:|"
-echo "| body | $identity | $brotli ($(( 100 - 100 * brotli / identity )) % fewer) | $gzip ($(( 100 - 100 * gzip / identity )) % fewer) |"
+echo "| body | $identity | $brotli ($(( 100 - (100 * brotli + identity / 2) / identity )) % fewer) | $gzip ($(( 100 - (100 * gzip + identity / 2) / identity )) % fewer) |"

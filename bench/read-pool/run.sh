@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Api's read connection to the PostgreSQL replica, sized one count at a time: the uncached 20-article list (output
-# cache, balancer cache and rate limiting off) on the seeded dataset, with the read pool multiplexed over 1, 2, 4 or 8
-# connections or not multiplexed, loaded straight on one replica, then through the balancer on one and on two replicas.
+# The Api's read connection to the PostgreSQL replica, one setting at a time: the uncached 20-article list (output
+# cache, balancer cache and rate limiting off) on the seeded dataset, with the read pool not multiplexed over 8 (the
+# Api's setting) or 4 connections, or multiplexed over 1, 2, 4 or 8, loaded straight on one replica, then through the
+# balancer on one and on two replicas.
 # Each variant is a fresh system (services in Production), warmed for WARMUP seconds, then RUNS runs; medians printed as
 # Markdown. The pool is set through the AppHost's environment, which its children inherit, as a deployment would set it:
 # Npgsql__conduit-read__MaxPoolSize=N, Npgsql__conduit-read__Multiplexing=false.
@@ -41,13 +42,16 @@ echo "## The read connection's pool: uncached 20-article list, $CONNECTIONS conn
 echo
 echo "| read connections, loaded | req/s | p50 ms | p95 ms | p99 ms | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
-variant "multiplexed, 1; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=1
-variant "multiplexed, 2; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=2
-variant "multiplexed, 4; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=4
-variant "multiplexed, 8; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=8
 variant "not multiplexed, 8; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
-variant "multiplexed, 1; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=1
-variant "multiplexed, 8; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=8
-variant "multiplexed, 1; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=1
-variant "multiplexed, 2; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=2
-variant "multiplexed, 8; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=8
+variant "not multiplexed, 4; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=false
+variant "multiplexed, 1; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
+variant "multiplexed, 2; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=2 Npgsql__conduit-read__Multiplexing=true
+variant "multiplexed, 4; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=true
+variant "multiplexed, 8; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
+variant "not multiplexed, 8; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
+variant "multiplexed, 1; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
+variant "multiplexed, 8; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
+variant "not multiplexed, 8; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
+variant "not multiplexed, 4; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=false
+variant "multiplexed, 1; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
+variant "multiplexed, 8; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
