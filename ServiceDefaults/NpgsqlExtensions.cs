@@ -75,8 +75,9 @@ public sealed class NpgsqlDbContextSettings
     // state turns it on: the reset is a statement PostgreSQL parses and runs on every return of a connection to the pool.
     public bool NoResetOnClose { get; set; }
 
-    // Npgsql's Multiplexing, unless the connection string sets it. Off by default: it suits a connection that only reads
-    // outside transactions, where the commands of many requests share a few connections and go out in one write each.
+    // Npgsql's Multiplexing, unless the connection string sets it: the commands of many requests share a few connections
+    // and go out in one write each. Off by default, and no service turns it on: an error in one pipelined command failed
+    // other requests' commands on the same connection (docs/techniques.md, Pool sizes).
     public bool Multiplexing { get; set; }
 
     // Npgsql's Application Name, unless the connection string sets it: the service's name (AddNpgsqlDbContext fills it),
