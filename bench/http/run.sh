@@ -71,13 +71,12 @@ stop_all
 # Every request runs the Api's query path, so tiered compilation takes longest here: warm up for WARMUP_UNCACHED seconds.
 # With DIRECT_LABEL set, the same load then goes straight to the first replica, without the balancer, under that label.
 measure_uncached() {
-  local name=$1 label=$2 replica; shift 2
+  local name=$1 label=$2; shift 2
   RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$name" --gateway-cache off "$@"
   prepare_data
   WARMUP=${WARMUP_UNCACHED:-120} measure "$label" "$GATEWAY/api/articles?limit=20"
   if [ -n "${DIRECT_LABEL:-}" ]; then
-    replica=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#')
-    measure "$DIRECT_LABEL" "$replica/api/articles?limit=20"
+    measure "$DIRECT_LABEL" "$(replica_url 0)/api/articles?limit=20"
   fi
   UNCACHED_RSS=$(api_rss)
   stop_all

@@ -73,6 +73,11 @@ apphost_start() {
   APPHOST_JSON="$WORK/$name/apphost.json"
 }
 
+# replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
+replica_url() {
+  jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#'
+}
+
 # stop_all: the baseline if one runs, then the AppHost (SIGTERM; it stops everything it started before it exits).
 stop_all() {
   if [ -n "$BASELINE_PID" ]; then kill "$BASELINE_PID" 2>/dev/null && wait "$BASELINE_PID" 2>/dev/null || true; fi

@@ -21,17 +21,16 @@ trap 'stop_all; rm -rf "$WORK"' EXIT
 
 [ -f "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" ] || { echo "build first: dotnet build -c $CONFIGURATION" >&2; exit 1; }
 
-# variant LABEL REPLICAS TARGET [VAR=value...]: one fresh system, one row. TARGET is "straight" (replica 0) or "balancer".
+# variant POOL MULTIPLEXING REPLICAS TARGET: one fresh system, one row, labelled from its arguments. MULTIPLEXING is true
+# or false; TARGET is "straight" (replica 0, no balancer) or "balancer".
 variant() {
-  local label=$1 replicas=$2 target=$3 url; shift 3
-  APPHOST_ENV=("$@")
+  local pool=$1 multiplexing=$2 replicas=$3 target=$4 label url
+  label="$([ "$multiplexing" = true ] || echo "not ")multiplexed, $pool; $([ "$replicas" = 1 ] && echo one replica || echo two replicas)"
+  label+=$([ "$target" = straight ] && echo " straight" || echo " through the balancer")
+  APPHOST_ENV=("Npgsql__conduit-read__MaxPoolSize=$pool" "Npgsql__conduit-read__Multiplexing=$multiplexing")
   apphost_start "v$((++VARIANTS))" --gateway-cache off --replicas "$replicas"
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >/dev/null
-  if [ "$target" = straight ]; then
-    url=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#')
-  else
-    url=$GATEWAY
-  fi
+  if [ "$target" = straight ]; then url=$(replica_url 0); else url=$GATEWAY; fi
   measure "$label" "$url/api/articles?limit=20"
   stop_all
 }
@@ -42,16 +41,16 @@ echo "## The read connection's pool: uncached 20-article list, $CONNECTIONS conn
 echo
 echo "| read connections, loaded | req/s | p50 ms | p95 ms | p99 ms | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
-variant "not multiplexed, 8; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
-variant "not multiplexed, 4; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=false
-variant "multiplexed, 1; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
-variant "multiplexed, 2; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=2 Npgsql__conduit-read__Multiplexing=true
-variant "multiplexed, 4; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=true
-variant "multiplexed, 8; one replica straight" 1 straight Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
-variant "not multiplexed, 8; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
-variant "multiplexed, 1; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
-variant "multiplexed, 8; one replica through the balancer" 1 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
-variant "not multiplexed, 8; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=false
-variant "not multiplexed, 4; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=4 Npgsql__conduit-read__Multiplexing=false
-variant "multiplexed, 1; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=1 Npgsql__conduit-read__Multiplexing=true
-variant "multiplexed, 8; two replicas through the balancer" 2 balancer Npgsql__conduit-read__MaxPoolSize=8 Npgsql__conduit-read__Multiplexing=true
+variant 8 false 1 straight
+variant 4 false 1 straight
+variant 1 true 1 straight
+variant 2 true 1 straight
+variant 4 true 1 straight
+variant 8 true 1 straight
+variant 8 false 1 balancer
+variant 1 true 1 balancer
+variant 8 true 1 balancer
+variant 8 false 2 balancer
+variant 4 false 2 balancer
+variant 1 true 2 balancer
+variant 8 true 2 balancer
