@@ -2,9 +2,9 @@
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
 # run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
 # off), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
-# replicas, then one, then that one without the balancer), the API replicas' resident memory after each load, and the
-# list's bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds each, medians
-# printed as Markdown.
+# replicas, then one, then that one without the balancer), the API replicas' resident memory after each load and its
+# peak, and the list's bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds
+# each, medians printed as Markdown.
 #
 #   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 DURATION=10 CONNECTIONS=32 by default
 #   SEED=1 bench/http/run.sh                          # seed 1,000 users / 20,000 articles first (bench/seed)
@@ -33,12 +33,12 @@ prepare_data() {
   sleep 6 # the stale-fill guard (5 s) after the writes above, so reads may fill the caches
 }
 
-# api_rss: "a/b" MiB of the running system's API replicas, read right after a load.
+# api_rss: "a/b | c/d": MiB of the running system's API replicas right after a load, and each one's peak until then.
 api_rss() {
-  local pids pid out=()
+  local pids pid now=() peak=()
   pids=$(jq -r '.resources[] | select(.name == "api") | .replicas[].pid' "$APPHOST_JSON")
-  for pid in $pids; do out+=("$(rss_mb "$pid")"); done
-  local IFS=/; echo "${out[*]}"
+  for pid in $pids; do now+=("$(rss_mb "$pid")"); peak+=("$(rss_mb "$pid" VmHWM)"); done
+  local IFS=/; echo "${now[*]} | ${peak[*]}"
 }
 
 echo "## Read path, $CONNECTIONS connections, $RUNS x ${SECONDS_PER_RUN}s, medians ($(nproc) cores, $CONFIGURATION, seed ${SEED:-0})"
@@ -98,8 +98,8 @@ start_baseline "$WORK/list.json" application/json
 measure "bare Kestrel, the list's bytes" "$BASELINE_URL/"
 stop_all
 echo
-echo "| API replicas' resident memory right after the load | MiB |"
-echo "|---|---:|"
+echo "| API replicas' resident memory, MiB | right after the load | peak |"
+echo "|---|---:|---:|"
 echo "| every cache on | $rss_cached |"
 echo "| Redis output cache only | $rss_output |"
 echo "| no cache | $rss_uncached |"
