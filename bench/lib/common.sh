@@ -49,7 +49,7 @@ median_of() {
   printf '%s\n' "$@" | sed -nE "s/.*\"$field\":([0-9.]+).*/\1/p" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-# rss_mb PID [FIELD]: resident memory in MB, now (VmRSS) or the process's peak so far (VmHWM).
+# rss_mb PID [FIELD]: resident memory in MiB, now (VmRSS) or the process's peak so far (VmHWM).
 rss_mb() { awk -v field="${2:-VmRSS}:" '$1 == field {printf "%.1f", $2/1024}' "/proc/$1/status"; }
 
 # The system under test: the built AppHost on a fresh data folder under $WORK (set by the caller). Settings for the
