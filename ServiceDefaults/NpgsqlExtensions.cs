@@ -16,9 +16,7 @@ public static class NpgsqlExtensions
         Action<DbContextOptionsBuilder>? configureDbContextOptions = null)
         where TContext : DbContext
     {
-        var settings = new NpgsqlDbContextSettings();
-        builder.Configuration.GetSection($"Npgsql:{connectionName}").Bind(settings);
-        settings.ApplicationName ??= builder.Environment.ApplicationName;
+        var settings = builder.GetNpgsqlDbContextSettings(connectionName);
         configureSettings?.Invoke(settings);
 
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
@@ -52,6 +50,16 @@ public static class NpgsqlExtensions
         {
             builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
         }
+    }
+
+    // The settings of Npgsql:<name>, with the service's name as the connection's application name unless they give one.
+    // AddNpgsqlDbContext reads them here, and so does a context registered on its own (the Api's replica context).
+    public static NpgsqlDbContextSettings GetNpgsqlDbContextSettings(this IHostApplicationBuilder builder, string connectionName)
+    {
+        var settings = new NpgsqlDbContextSettings();
+        builder.Configuration.GetSection($"Npgsql:{connectionName}").Bind(settings);
+        settings.ApplicationName ??= builder.Environment.ApplicationName;
+        return settings;
     }
 }
 

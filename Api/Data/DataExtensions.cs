@@ -49,9 +49,7 @@ public static class DataExtensions
             return false;
         }
 
-        var settings = new NpgsqlDbContextSettings();
-        builder.Configuration.GetSection($"Npgsql:{ReplicaConnection}").Bind(settings);
-        settings.ApplicationName ??= builder.Environment.ApplicationName;
+        var settings = builder.GetNpgsqlDbContextSettings(ReplicaConnection);
         var replica = new NpgsqlConnectionStringBuilder(settings.Tune(connectionString));
         replica.Timeout = Math.Min(replica.Timeout, 3);
         builder.Services.AddDbContextPool<ConduitReadDbContext>(options => options
