@@ -1,3 +1,4 @@
+using AspireScale.Api.Data.CompiledModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -53,6 +54,8 @@ public static class DataExtensions
         var replica = new NpgsqlConnectionStringBuilder(settings.Tune(connectionString));
         replica.Timeout = Math.Min(replica.Timeout, 3);
         builder.Services.AddDbContextPool<ConduitReadDbContext>(options => options
+            // The primary's compiled model is found by its context type; this twin is another type, so it is named here.
+            .UseModel(ConduitDbContextModel.Instance)
             .UseNpgsql(replica.ConnectionString, npgsql => npgsql.CommandTimeout(10))
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking)
             .ConfigureWarnings(QuietExpectedFailures), settings.PoolSize);
