@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using AspireScale.Api.Data;
@@ -104,16 +105,18 @@ internal static class ArticleQueries
         return new ArticlesEnvelope(page, total);
     }
 
-    // The unfiltered list, the hottest read, is compiled once per model (the primary's and the replica's contexts each
-    // have their own, and EF refuses to run a compiled query against a second one), so a request skips building,
-    // funcletizing and hashing its LINQ tree: that was a fifth of what the uncached list allocated. The set's size rides
-    // along as a scalar subquery of the totals row, so a page is one round trip; only a page past the end needs the size on
-    // its own. The order is PageAsync's.
-    private static readonly ConditionalWeakTable<IModel, Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>> UnfilteredPages = [];
+    // The unfiltered list, the hottest read, is compiled ahead, so a request skips building, funcletizing and hashing its
+    // LINQ tree: that was a fifth of what the uncached list allocated. Once per model, since EF refuses to run a compiled
+    // query against another, and per context type within it: the primary and replica contexts share the compiled model,
+    // but EF fixes at compilation whether results are buffered, from the compiling context's execution strategy (the
+    // primary retries, so it buffers; the replica streams). The set's size rides along as a scalar subquery of the totals
+    // row, so a page is one round trip; only a page past the end needs the size on its own. The order is PageAsync's.
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<Type, Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
 
     private static async Task<ArticlesEnvelope> UnfilteredPageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
-        var rows = UnfilteredPages.GetValue(db.Model, _ => CompileUnfilteredPage())(db, viewer, paging.Offset, paging.Limit);
+        var query = UnfilteredPages.GetOrCreateValue(db.Model).GetOrAdd(db.GetType(), static _ => CompileUnfilteredPage());
+        var rows = query(db, viewer, paging.Offset, paging.Limit);
         var page = new List<ArticleSummaryView>(paging.Limit);
         var total = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))

@@ -3,17 +3,22 @@
 # cache (the load that grows a replica most), read from /proc/<pid>/smaps after its first request and again right after
 # LOAD seconds of the uncached 20-article list straight at the replica. With BASE set, the same is done on the build of
 # that git ref (a temporary worktree), alternating with this checkout's build ROUNDS times, so both share the machine's
-# state of the moment. Prints one Markdown row per start, in MiB:
+# state of the moment. With VARIANT set (environment assignments, e.g. DOTNET_GCgen0MaxBudget=0x1000000), this checkout
+# is also started with them in the services' environment, alternating the same way. Prints two Markdown rows per start,
+# in MiB:
 #   resident   VmRSS
-#   JIT        the runtime's executable memory (/memfd:doublemapper, mapped twice under W^X: the code, loader heaps, stubs)
+#   runtime    the runtime's memory mapped through /memfd:doublemapper under W^X: JIT code (mapped twice, writable and
+#              executable, so counted twice) and the loader heaps (types, stubs), most of it the latter
 #   anonymous  private memory: the GC's heap, thread stacks, the native heap
-#   files      assemblies and native libraries mapped from disk (shared with other processes using the same files)
+#   files      assemblies and native libraries mapped from disk, mostly shared with other processes using the same files
 #   peak       VmHWM, the most it was resident
 #
-#   bench/memory/run.sh                          # this checkout's $CONFIGURATION build, ROUNDS=2 LOAD=20
-#   BASE=HEAD~1 bench/memory/run.sh              # and the commit before, alternately (builds it)
+#   bench/memory/run.sh                          # this checkout, ROUNDS=2 LOAD=20
+#   BASE=HEAD~1 bench/memory/run.sh              # and the commit before, alternately
+#   VARIANT="DOTNET_gcServer=0" bench/memory/run.sh   # and this checkout with a runtime setting, alternately
 #
-# Needs the $CONFIGURATION build of this checkout (dotnet build -c Release), wrk, jq and psql. Stops everything it started.
+# Builds both sides first ($CONFIGURATION, Release by default) unless SKIP_BUILD=1. Needs wrk, jq and psql. Stops
+# everything it started.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 
 ROUNDS=${ROUNDS:-2}
@@ -23,34 +28,45 @@ WORK=$(mktemp -d /tmp/aspirescale-memory-XXXXXX)
 THIS=$REPO
 cleanup() {
   stop_all
-  if [ -n "${BASE:-}" ]; then git -C "$THIS" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; fi
+  if [ -n "${BASE:-}" ]; then
+    git -C "$THIS" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true
+    git -C "$THIS" worktree prune
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-[ -f "$THIS/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" ] || { echo "build first: dotnet build -c $CONFIGURATION" >&2; exit 1; }
+
+# build ROOT: the services and the AppHost that runs them (no build servers left behind).
+build() {
+  local project
+  for project in Api Worker MigrationService AppHost; do
+    dotnet build "$1/$project" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
+  done
+}
 
 if [ -n "${BASE:-}" ]; then
-  git -C "$THIS" worktree add --detach "$WORK/base" "$BASE" >/dev/null 2>&1
-  for project in Api Worker MigrationService AppHost; do
-    dotnet build "$WORK/base/$project" -c "$CONFIGURATION" --nologo -v quiet >&2
-  done
+  git -C "$THIS" worktree add --detach "$WORK/base" "$BASE" >&2
+  build "$WORK/base"
 fi
+if [ "${SKIP_BUILD:-0}" != 1 ]; then build "$THIS"; fi
+[ -f "$THIS/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" ] || { echo "no build: dotnet build -c $CONFIGURATION" >&2; exit 1; }
 
-# smaps_row PID: "resident | JIT | anonymous | files | peak" in MiB.
+# smaps_row PID: "resident | runtime | anonymous | files | peak" in MiB.
 smaps_row() {
   awk '
-    /^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = (name ~ /doublemapper/) ? "jit" : (name == "" || name ~ /^\[/) ? "anon" : "file" }
+    /^[0-9a-f]+-[0-9a-f]+ / { name = $6; kind = (name ~ /doublemapper/) ? "runtime" : (name == "" || name ~ /^\[/) ? "anon" : "file" }
     /^Rss:/ { kb[kind] += $2; total += $2 }
-    END { printf "%.1f | %.1f | %.1f | %.1f", total / 1024, kb["jit"] / 1024, kb["anon"] / 1024, kb["file"] / 1024 }
+    END { printf "%.1f | %.1f | %.1f | %.1f", total / 1024, kb["runtime"] / 1024, kb["anon"] / 1024, kb["file"] / 1024 }
   ' "/proc/$1/smaps"
   printf ' | %s' "$(rss_mb "$1" VmHWM)"
 }
 
-# one_start LABEL ROOT: a fresh one-replica system from ROOT's build (apphost_start reads REPO); prints the two rows.
+# one_start LABEL ROOT NAME: a fresh one-replica system from ROOT's build (apphost_start reads REPO) in its own data
+# folder NAME; prints the two rows.
 one_start() {
   local label=$1 pid url rps first
-  REPO=$2 RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "system" --gateway-cache off --replicas 1
-  "$THIS/bench/seed/seed.sh" "$APPHOST_JSON" >/dev/null 2>&1
+  REPO=$2 RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$3" --gateway-cache off --replicas 1
+  "$THIS/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pid=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].pid' "$APPHOST_JSON")
   url="$(replica_url 0)/api/articles?limit=20"
   curl -fsS -o /dev/null "$url"
@@ -63,9 +79,16 @@ one_start() {
 
 echo "## One API replica's memory, MiB ($(nproc) cores, $CONFIGURATION, uncached 20-article list, $CONNECTIONS connections)"
 echo
-echo "| build | when | resident | JIT | anonymous | files | peak | req/s |"
+# This checkout's label: its commit, marked when files differ from it (untracked ones included, since the build takes them).
+this_label="$(git -C "$THIS" rev-parse --short HEAD)$([ -z "$(git -C "$THIS" status --porcelain)" ] || echo '+changes')"
+echo "| build | when | resident | runtime | anonymous | files | peak | req/s |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for round in $(seq "$ROUNDS"); do
-  if [ -n "${BASE:-}" ]; then one_start "$BASE" "$WORK/base"; fi
-  one_start "$(git -C "$THIS" rev-parse --short HEAD)$(git -C "$THIS" diff --quiet HEAD -- . || echo '+changes')" "$THIS"
+  if [ -n "${BASE:-}" ]; then one_start "$BASE" "$WORK/base" "base-$round"; fi
+  one_start "$this_label" "$THIS" "this-$round"
+  if [ -n "${VARIANT:-}" ]; then
+    read -r -a APPHOST_ENV <<<"$VARIANT"
+    one_start "$this_label + $VARIANT" "$THIS" "variant-$round"
+    APPHOST_ENV=()
+  fi
 done
