@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Design.Internal;
 
 namespace AspireScale.Tests.Data;
 
-// The compiled model (Api/Data/CompiledModel) replaces model building at start-up, which saved each replica 12–14 MB of
+// The compiled model (Api/Data/CompiledModel) replaces model building at start-up, which saved each replica 9–14 MB of
 // memory (docs/benchmarks.md). A stale one would run queries with what the configurations said when it was generated (a
 // filter or a value converter silently gone), so it must be exactly what `dotnet ef dbcontext optimize` generates now;
 // README, "Changing the data model", says how to regenerate it.
