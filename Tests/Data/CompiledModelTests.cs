@@ -46,7 +46,8 @@ public sealed partial class CompiledModelTests
         Assert.Equal(Directory.GetFiles(folder, "*.cs").Select(Path.GetFileName).Order(), generated.Select(file => file.Path).Order());
         foreach (var file in generated)
         {
-            Assert.Equal(Normalized(file.Code), Normalized(File.ReadAllText(Path.Combine(folder, file.Path))));
+            // The path rides along so that a failure names the stale file.
+            Assert.Equal((file.Path, Normalized(file.Code)), (file.Path, Normalized(File.ReadAllText(Path.Combine(folder, file.Path)))));
         }
     }
 

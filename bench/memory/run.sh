@@ -3,8 +3,9 @@
 # cache (the load that grows a replica most), read from /proc/<pid>/smaps after its first request and again right after
 # LOAD seconds of the uncached 20-article list straight at the replica. With BASE set, the same is done on the build of
 # that git ref (a temporary worktree), alternating with this checkout's build ROUNDS times, so both share the machine's
-# state of the moment. With VARIANT set (environment assignments, e.g. DOTNET_GCgen0MaxBudget=0x1000000), this checkout
-# is also started with them in the services' environment, alternating the same way. Prints two Markdown rows per start,
+# state of the moment. With VARIANT set (environment assignments, e.g. DOTNET_GCGen0MaxBudget=0x1000000), this checkout
+# is also started with them in the environment of the AppHost and so of every service, alternating the same way. The
+# runtime reads its DOTNET_ settings case-sensitively on Linux and ignores a misspelled one. Prints two Markdown rows per start,
 # in MiB:
 #   resident   VmRSS
 #   runtime    the runtime's memory mapped through /memfd:doublemapper under W^X: JIT code (mapped twice, writable and
@@ -17,8 +18,8 @@
 #   BASE=HEAD~1 bench/memory/run.sh              # and the commit before, alternately
 #   VARIANT="DOTNET_gcServer=0" bench/memory/run.sh   # and this checkout with a runtime setting, alternately
 #
-# Builds both sides first ($CONFIGURATION, Release by default) unless SKIP_BUILD=1. Needs wrk, jq and psql. Stops
-# everything it started.
+# Builds the BASE worktree, and this checkout unless SKIP_BUILD=1 ($CONFIGURATION, Release by default). Needs wrk, jq
+# and psql. Stops everything it started.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 
 ROUNDS=${ROUNDS:-2}
@@ -30,11 +31,15 @@ cleanup() {
   stop_all
   if [ -n "${BASE:-}" ]; then
     git -C "$THIS" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true
-    git -C "$THIS" worktree prune
+    git -C "$THIS" worktree prune || true
   fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+for setting in ${VARIANT:-}; do
+  [[ "$setting" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT: '$setting' is not NAME=value" >&2; exit 2; }
+done
 
 # build ROOT: the services and the AppHost that runs them (no build servers left behind).
 build() {
