@@ -41,13 +41,8 @@ for setting in ${VARIANT:-}; do
   [[ "$setting" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT: '$setting' is not NAME=value" >&2; exit 2; }
 done
 
-# build ROOT: the services and the AppHost that runs them (no build servers left behind).
-build() {
-  local project
-  for project in Api Worker MigrationService AppHost; do
-    dotnet build "$1/$project" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
-  done
-}
+# build ROOT: the AppHost, which builds the services it references (no build servers left behind).
+build() { dotnet build "$1/AppHost/AppHost.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2; }
 
 if [ -n "${BASE:-}" ]; then
   git -C "$THIS" worktree add --detach "$WORK/base" "$BASE" >&2
