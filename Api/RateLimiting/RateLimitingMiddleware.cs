@@ -9,11 +9,12 @@ using StackExchange.Redis;
 
 namespace AspireScale.Api.RateLimiting;
 
-// Limits every /api request with the shared Redis GCRA limiter, partitioned by the token's user id, else the X-Api-Key
-// header, else the client IP; login and registration use the stricter "auth" policy. Every limited response carries the
-// IETF RateLimit-Policy and RateLimit headers (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 with Retry-After.
-// When Redis is unreachable each replica falls back to a local token bucket of the same limit (so N replicas admit at
-// most N times the limit during an outage) instead of failing or admitting everything.
+// Limits every /api request with the shared Redis GCRA limiter, partitioned by the token's user id, else a known
+// X-Api-Key (one configured in RateLimiting:ApiKeys), else the client IP; login and registration use the stricter "auth"
+// policy. Every limited response carries the IETF RateLimit-Policy and RateLimit headers
+// (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 with Retry-After. When Redis is unreachable each replica falls
+// back to a local token bucket of the same limit (so N replicas admit at most N times the limit during an outage)
+// instead of failing or admitting everything.
 internal sealed partial class RateLimitingMiddleware(
     RequestDelegate next,
     IOptionsMonitor<RateLimitingOptions> options,
@@ -29,7 +30,7 @@ internal sealed partial class RateLimitingMiddleware(
     public async Task InvokeAsync(HttpContext context)
     {
         var settings = options.CurrentValue;
-        if (!settings.Enabled || !context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        if (!settings.Enabled || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
         {
             await next(context);
             return;
@@ -37,7 +38,7 @@ internal sealed partial class RateLimitingMiddleware(
 
         var name = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
         var (policy, limits) = name is not null && AuthEndpoints.Contains(name) ? ("auth", settings.Auth) : ("general", settings.General);
-        var partition = Partition(context);
+        var partition = Partition(context, settings);
         var decision = await AcquireAsync(policy, partition, limits);
 
         var window = (int)Math.Ceiling(limits.Window.TotalSeconds);
@@ -102,17 +103,21 @@ internal sealed partial class RateLimitingMiddleware(
         return new RateLimitDecision(lease.IsAcquired, remaining, lease.IsAcquired ? TimeSpan.Zero : retry, limits.Window);
     }
 
-    // The token's user, else the API key (hashed: the key itself never becomes a Redis key), else the client address.
-    private static string Partition(HttpContext context)
+    // The token's user, else a known API key (by its hash: the key itself never becomes a Redis key), else the client
+    // address. An unknown key counts as its client: were any key its own partition, a new key per request would be a new
+    // quota per request.
+    private static string Partition(HttpContext context, RateLimitingOptions settings)
     {
         if (context.User.Id() is { } userId)
         {
             return string.Create(CultureInfo.InvariantCulture, $"user:{userId}");
         }
 
-        if (context.Request.Headers[ApiKeyHeader] is [{ Length: > 0 } key])
+        if (settings.ApiKeys.Count > 0 && context.Request.Headers[ApiKeyHeader] is [{ Length: > 0 } key]
+            && Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) is var hash
+            && settings.ApiKeys.Contains(hash, StringComparer.OrdinalIgnoreCase))
         {
-            return "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..32];
+            return "key:" + hash[..32];
         }
 
         // Behind our own balancer (a loopback peer) the client is the last X-Forwarded-For entry, the one the balancer added.

@@ -7,11 +7,15 @@ public sealed class RateLimitingOptions
 
     public bool Enabled { get; set; } = true;
 
-    // Every /api request, per user (token), else API key (X-Api-Key), else client IP.
+    // Every /api request, per user (token), else known API key (X-Api-Key), else client IP.
     public RateLimitPolicy General { get; set; } = new() { PermitLimit = 20_000, Window = TimeSpan.FromMinutes(1) };
 
     // Login and registration: guessing passwords and creating accounts in bulk are what limits are for.
     public RateLimitPolicy Auth { get; set; } = new() { PermitLimit = 5_000, Window = TimeSpan.FromMinutes(1) };
+
+    // The SHA-256 (hex) of each API key issued to a client (RateLimiting__ApiKeys__0=...): a request bearing one has a
+    // quota of its own instead of its address's. Hashes, so configuration never holds a usable key.
+    public IList<string> ApiKeys { get; } = [];
 }
 
 public sealed class RateLimitPolicy

@@ -8,19 +8,24 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace AspireScale.Tests.RateLimiting;
 
 // Two in-process Api instances ("replicas") sharing the shared topology's Redis, with low limits from configuration.
-// Each test uses its own API key, so its partition starts empty whatever ran before.
+// Each test uses its own API key, known to both replicas and new to this run, so its partition starts empty whatever ran
+// before.
 [Collection(SharedTopology.Name)]
 public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposable
 {
     private const int GeneralLimit = 300;
     private const int AuthLimit = 5;
 
+    // The API keys issued to clients for this run: the replicas are configured with their hashes.
+    private static readonly string[] ApiKeys = [.. Enumerable.Range(0, 8).Select(_ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)))];
+    private static int nextKey = -1;
+
     private readonly LimitedApi[] replicas = [new(topology.App, "cache"), new(topology.App, "cache")];
 
     [Fact]
     public async Task TwoReplicasTogetherAdmitTheConfiguredLimitWithinOnePercent()
     {
-        var key = ConduitClient.UniqueName("key");
+        var key = IssuedKey();
         var clients = replicas.Select(r => r.CreateClient()).ToArray();
 
         // 2x the limit, alternating replicas, 8 at a time: the shared counter must stop both at the limit together.
@@ -44,7 +49,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     public async Task EveryLimitedResponseCarriesThePolicyAndTheRemainingQuota()
     {
         using var client = replicas[0].CreateClient();
-        var key = ConduitClient.UniqueName("key");
+        var key = IssuedKey();
 
         using var first = await SendAsync(client, "/api/tags", key);
         using var second = await SendAsync(client, "/api/tags", key);
@@ -59,7 +64,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     public async Task LoginIsLimitedMoreStrictlyAndARefusalIs429WithRetryAfterInTheErrorsFormat()
     {
         using var client = replicas[1].CreateClient();
-        var key = ConduitClient.UniqueName("key");
+        var key = IssuedKey();
         var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
 
         for (var i = 0; i < AuthLimit; i++)
@@ -85,7 +90,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     {
         await using var isolated = new LimitedApi(topology.App, null);
         using var client = isolated.CreateClient();
-        var key = ConduitClient.UniqueName("key");
+        var key = IssuedKey();
         var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
 
         var statuses = new List<HttpStatusCode>();
@@ -99,6 +104,35 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
     }
 
+    [Fact]
+    public async Task AnUnknownApiKeyIsCountedAsItsClientsAddressSoANewKeyIsNoNewQuota()
+    {
+        using var client = replicas[0].CreateClient();
+
+        using var first = await SendAsync(client, "/api/tags", ConduitClient.UniqueName("unknown"));
+        using var second = await SendAsync(client, "/api/tags", ConduitClient.UniqueName("unknown"));
+
+        // Both draw on one partition (the address), so the second has less left; two partitions would each be full.
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.True(Remaining(second) < Remaining(first), $"{Header(first, "RateLimit")} then {Header(second, "RateLimit")}");
+    }
+
+    [Fact]
+    public async Task TheApiPrefixIsLimitedWhateverItsCase()
+    {
+        using var client = replicas[1].CreateClient();
+        var key = IssuedKey();
+        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
+
+        // Routing ignores the path's case, so the limiter must too: else /API/users/login would escape the auth limit.
+        using var upper = await SendAsync(client, "/API/Users/Login", key, login);
+        using var lower = await SendAsync(client, "/api/users/login", key, login);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, upper.StatusCode);
+        Assert.Equal("\"auth\";q=5;w=3600", Header(upper, "RateLimit-Policy"));
+        Assert.StartsWith($"\"auth\";r={AuthLimit - 2};t=", Header(lower, "RateLimit"), StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         foreach (var replica in replicas)
@@ -106,6 +140,11 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
             replica.Dispose();
         }
     }
+
+    private static string IssuedKey() => ApiKeys[Interlocked.Increment(ref nextKey)];
+
+    private static int Remaining(HttpResponseMessage response) =>
+        int.Parse(Header(response, "RateLimit").Split(';')[1]["r=".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<HttpStatusCode> GetTagsAsync(HttpClient client, string key)
     {
@@ -144,6 +183,11 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
             builder.UseSetting("RateLimiting:General:Window", "01:00:00");
             builder.UseSetting("RateLimiting:Auth:PermitLimit", AuthLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("RateLimiting:Auth:Window", "01:00:00");
+            for (var i = 0; i < ApiKeys.Length; i++)
+            {
+                builder.UseSetting($"RateLimiting:ApiKeys:{i}", Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKeys[i]))));
+            }
+
             builder.UseEnvironment("Development");
         }
     }
