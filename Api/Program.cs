@@ -29,6 +29,7 @@ builder.AddConduitRateLimiting();
 
 var app = builder.Build();
 
+app.UseHeadAsGet();
 app.UseInstanceHeader();
 app.UseConduitErrors();
 app.UseCors();

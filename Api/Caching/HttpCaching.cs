@@ -73,6 +73,12 @@ internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingO
             }
         }
 
+        // 204, 205 and 304 have no body, and Kestrel refuses even an empty write or a Content-Length for them.
+        if (response.StatusCode is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
+        {
+            return;
+        }
+
         response.ContentLength = buffer.Length;
         await original.WriteAsync(buffer.Written, context.RequestAborted);
     }

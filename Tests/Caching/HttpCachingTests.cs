@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
+using AspireScale.Tests.Jobs;
 
 namespace AspireScale.Tests.Caching;
 
@@ -92,7 +93,52 @@ public sealed class HttpCachingTests(SharedTopologyFixture topology) : IDisposab
         Assert.Null(response.Headers.ETag);
     }
 
+    [Fact]
+    public async Task HeadGetsWhatGetGetsWithoutTheBodyFromEveryReplicaAndTheBalancer()
+    {
+        var slug = await NewArticleAsync();
+        var etag = await EtagAsync($"/api/articles/{slug}");
+
+        // Every server must answer HEAD (RFC 9110 9.1): the balancer's cache answers it from a stored GET, so a replica
+        // answering 405 would make the same request succeed or fail by cache state.
+        foreach (var client in new[] { http, topology.App.CreateHttpClient("api", 0), topology.App.CreateHttpClient("api", 1) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Head, $"/api/articles/{slug}");
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(etag.Tag, response.Headers.ETag?.Tag);
+            Assert.True(response.Content.Headers.ContentLength > 0);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+
+        using var missing = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/articles/no-such-article-" + Guid.NewGuid().ToString("N")));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAnswerWithNoContentIsSentWithoutAnErrorOnTheServer()
+    {
+        var author = await Conduit.RegisterAsync("nocontent");
+        var replica = topology.App.CreateHttpClient("api", 0);
+        var direct = new ConduitClient(replica);
+        var before = await PrometheusScrape.SumAsync(replica, ServerExceptions);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var slug = (await direct.CreateArticleAsync(author)).Str("slug");
+            using var deleted = await direct.SendAsync(HttpMethod.Delete, $"/api/articles/{slug}", null, author.Token);
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        // A 204 must not have its (empty) body written: Kestrel throws for that, after the client has its answer, and
+        // the exception handler counts it.
+        Assert.Equal(Math.Max(0, before), Math.Max(0, await PrometheusScrape.SumAsync(replica, ServerExceptions)));
+    }
+
     public void Dispose() => http.Dispose();
+
+    // ASP.NET Core's count of exceptions that reached its exception handler (Microsoft.AspNetCore.Diagnostics).
+    private const string ServerExceptions = "aspnetcore_diagnostics_exceptions_total";
 
     private async Task<string> NewArticleAsync()
     {
