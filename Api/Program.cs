@@ -32,7 +32,7 @@ var app = builder.Build();
 app.UseHeadAsGet();
 app.UseInstanceHeader();
 app.UseConduitErrors();
-app.UseCors();
+app.UseConduitCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseConduitRateLimiting();

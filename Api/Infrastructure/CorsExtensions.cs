@@ -1,6 +1,8 @@
+using Microsoft.Net.Http.Headers;
+
 namespace AspireScale.Api.Infrastructure;
 
-// Browser front ends are served from another origin (docs/cors.md). Cors:Origins narrows it; any origin by default,
+// Browser front ends are served from another origin (README, "The API"). Cors:Origins narrows it; any origin by default,
 // which is safe here because auth is a header token, never a cookie.
 public static class CorsExtensions
 {
@@ -13,5 +15,36 @@ public static class CorsExtensions
             policy.AllowAnyHeader().AllowAnyMethod().WithExposedHeaders(InstanceIdentity.HeaderName);
         }));
         return builder;
+    }
+
+    // Shared caches (the balancer's, a CDN) key a read by its URL, not its Origin, and CORS answers only requests that
+    // carry one: an answer stored from a request without Origin would reach a browser without Access-Control-Allow-Origin,
+    // and the browser would refuse it. So with any origin allowed every answer says so; with a list of origins every
+    // answer says it varies by Origin, which a shared cache then keys by or does not store.
+    public static WebApplication UseConduitCors(this WebApplication app)
+    {
+        var anyOrigin = (app.Configuration.GetSection("Cors:Origins").Get<string[]>() ?? []).Length == 0;
+        app.UseCors();
+        app.Use((context, next) =>
+        {
+            // At send time, as CORS itself does: the exception handler clears headers set before it.
+            context.Response.OnStarting(anyOrigin ? AllowAnyOrigin : VaryByOrigin, context.Response);
+            return next(context);
+        });
+        return app;
+    }
+
+    private static Task AllowAnyOrigin(object state)
+    {
+        var headers = ((HttpResponse)state).Headers;
+        headers.AccessControlAllowOrigin = "*";
+        headers.AccessControlExposeHeaders = InstanceIdentity.HeaderName;
+        return Task.CompletedTask;
+    }
+
+    private static Task VaryByOrigin(object state)
+    {
+        ((HttpResponse)state).Headers.Append(HeaderNames.Vary, HeaderNames.Origin);
+        return Task.CompletedTask;
     }
 }

@@ -151,6 +151,22 @@ public sealed class GatewayCacheTests(SharedTopologyFixture topology) : IDisposa
     }
 
     [Fact]
+    public async Task ABrowserGetsTheCorsHeaderFromAHitStoredFromARequestWithoutAnOrigin()
+    {
+        var (_, slug) = await NewArticleAsync();
+        var path = $"/api/articles/{slug}";
+        await GatewayProbes.WaitForGatewayHitAsync(gateway, path);
+
+        // The entry was filled by requests without Origin; a browser's request, keyed the same, must still be allowed.
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Origin", "http://localhost:4200");
+        using var hit = await gateway.SendAsync(request);
+
+        Assert.Equal("HIT", GatewayProbes.Verdict(hit));
+        Assert.Equal("*", string.Join(",", hit.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values : []));
+    }
+
+    [Fact]
     public async Task SurrogateKeysNeverReachTheClient()
     {
         var (author, slug) = await NewArticleAsync();

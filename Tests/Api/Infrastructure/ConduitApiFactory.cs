@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace AspireScale.Tests.Api.Infrastructure;
 
 // The Api in-process, wired to the shared topology's real PostgreSQL (primary and replica), Redis and RabbitMQ.
-// The topology's migrations step has already created the schema.
-public sealed class ConduitApiFactory(RunningAppHost topology) : WebApplicationFactory<Program>
+// The topology's migrations step has already created the schema. Settings, if any, go on top (e.g. "Cors:Origins:0").
+public sealed class ConduitApiFactory(RunningAppHost topology, params (string Key, string Value)[] settings) : WebApplicationFactory<Program>
 {
     private static readonly string[] ConnectionNames = ["conduit", "conduit-read", "cache", "messaging"];
 
@@ -27,6 +27,11 @@ public sealed class ConduitApiFactory(RunningAppHost topology) : WebApplicationF
 
         // A key of its own: tokens issued here are only valid here, which is all in-process tests need.
         builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.UseEnvironment("Development");
     }
 }
