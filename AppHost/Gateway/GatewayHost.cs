@@ -156,6 +156,9 @@ public sealed class GatewayHost : IAsyncDisposable
             },
             AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
         },
+        // Kestrel takes header values in UTF-8; the client's default, ASCII only, would fail such a request with a 502,
+        // retry it on every replica and count it against their health.
+        HttpClient = new HttpClientConfig { RequestHeaderEncoding = "utf-8" },
         Destinations = destinations.ToDictionary(d => d.Key, d => new DestinationConfig { Address = d.Value }),
     };
 }

@@ -28,6 +28,25 @@ public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
     }
 
     [Fact]
+    public async Task AHeaderValueBeyondAsciiIsPassedOnNotAnsweredWithABadGateway()
+    {
+        // Kestrel accepts UTF-8 in header values; the balancer's own client must send them on as it got them, or it fails
+        // the request (502), retries it on every replica and marks them unhealthy for a client's odd header.
+        using var handler = new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8 };
+        using var http = new HttpClient(handler) { BaseAddress = topology.App.GatewayUrl };
+        using var tags = new HttpRequestMessage(HttpMethod.Get, "/api/tags");
+        tags.Headers.TryAddWithoutValidation("X-Client-Note", "café");
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/api/user");
+        me.Headers.TryAddWithoutValidation("Authorization", "Token é");
+
+        using var tagsResponse = await http.SendAsync(tags);
+        using var meResponse = await http.SendAsync(me);
+
+        Assert.Equal(HttpStatusCode.OK, tagsResponse.StatusCode);
+        await meResponse.AssertErrorsAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task ATokenIssuedThroughTheBalancerWorksOnEveryApiReplica()
     {
         var user = await conduit.RegisterAsync("roaming");
