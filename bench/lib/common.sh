@@ -21,7 +21,7 @@ free_port() {
 
 wait_http() { # url [seconds]
   local deadline=$(( $(date +%s) + ${2:-30} ))
-  until curl -fsS -o /dev/null "$1"; do
+  until curl -fs -o /dev/null "$1"; do # refused until it listens: expected, not shown
     [ "$(date +%s)" -lt "$deadline" ] || { echo "timed out waiting for $1" >&2; return 1; }
     sleep 0.2
   done

@@ -5,8 +5,9 @@
 # that git ref (a temporary worktree), alternating with this checkout's build ROUNDS times, so both share the machine's
 # state of the moment. With VARIANT set (environment assignments, e.g. DOTNET_GCGen0MaxBudget=0x1000000), this checkout
 # is also started with them in the environment of the AppHost and so of every service, alternating the same way. The
-# runtime reads its DOTNET_ settings case-sensitively on Linux and ignores a misspelled one. Prints two Markdown rows per start,
-# in MiB:
+# runtime reads its DOTNET_ settings case-sensitively on Linux and ignores a misspelled one. Each round ends with the bare
+# Kestrel baseline serving the list's bytes under the same load: the floor of any .NET process doing this on this
+# machine. Prints two Markdown rows per start, in MiB:
 #   resident   VmRSS
 #   runtime    the runtime's memory mapped through /memfd:doublemapper under W^X: JIT code (mapped twice, writable and
 #              executable, so counted twice) and the loader heaps (types, stubs), most of it the latter
@@ -69,11 +70,23 @@ one_start() {
   "$THIS/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pid=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].pid' "$APPHOST_JSON")
   url="$(replica_url 0)/api/articles?limit=20"
-  curl -fsS -o /dev/null "$url"
+  curl -fsS -o "$WORK/list.json" "$url"
   first=$(smaps_row "$pid")
   rps=$(wrk_json "$url" "$CONNECTIONS" "$LOAD" | sed -nE 's/.*"rps":([0-9.]+).*/\1/p')
   printf '| %s | after one request | %s | |\n' "$label" "$first"
   printf '| %s | after %s s of load | %s | %s |\n' "$label" "$LOAD" "$(smaps_row "$pid")" "$rps"
+  stop_all
+}
+
+# baseline_start: the bare Kestrel app serving the list's bytes (kept by the last one_start), read and loaded the same way.
+baseline_start() {
+  local label="bare Kestrel, the list's bytes" rps first
+  start_baseline "$WORK/list.json" application/json
+  curl -fsS -o /dev/null "$BASELINE_URL/"
+  first=$(smaps_row "$BASELINE_PID")
+  rps=$(wrk_json "$BASELINE_URL/" "$CONNECTIONS" "$LOAD" | sed -nE 's/.*"rps":([0-9.]+).*/\1/p')
+  printf '| %s | after one request | %s | |\n' "$label" "$first"
+  printf '| %s | after %s s of load | %s | %s |\n' "$label" "$LOAD" "$(smaps_row "$BASELINE_PID")" "$rps"
   stop_all
 }
 
@@ -91,4 +104,5 @@ for round in $(seq "$ROUNDS"); do
     one_start "$this_label + $VARIANT" "$THIS" "variant-$round"
     APPHOST_ENV=()
   fi
+  baseline_start
 done
