@@ -132,7 +132,8 @@ public sealed partial class ExportHandler(
             : (ToCsv(articles), "text/csv");
     }
 
-    // RFC 4180: every field quoted, quotes doubled; tags joined with spaces (tags cannot contain spaces... or commas).
+    // RFC 4180: every field quoted, quotes doubled. The tags are a JSON array in their field: a tag may hold spaces,
+    // commas and quotes, so no separator character would keep them apart.
     private static string ToCsv(IReadOnlyList<ExportedArticle> articles)
     {
         var csv = new StringBuilder("slug,title,description,body,tagList,createdAt,updatedAt\r\n");
@@ -140,7 +141,7 @@ public sealed partial class ExportHandler(
         {
             string[] fields =
             [
-                a.Slug, a.Title, a.Description, a.Body, string.Join(' ', a.TagList),
+                a.Slug, a.Title, a.Description, a.Body, JsonSerializer.Serialize(a.TagList, JobsJsonContext.Default.StringArray),
                 a.CreatedAt.ToString("O", CultureInfo.InvariantCulture), a.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             ];
             csv.AppendJoin(',', fields.Select(field => "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")).Append("\r\n");
