@@ -60,7 +60,7 @@ public static class JobsApi
         var me = services.User.RequiredId();
         if (idempotencyKey is not null && await FindByKeyAsync(services.Db, me, idempotencyKey, cancellationToken) is { } existing)
         {
-            return Accepted(existing);
+            return Replay(existing, request.Export!);
         }
 
         var now = services.Time.UtcNowMicroseconds();
@@ -86,7 +86,7 @@ public static class JobsApi
         catch (DbUpdateException exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
         {
             // A concurrent request with the same key won; answer with its job.
-            return Accepted((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!);
+            return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, request.Export!);
         }
 
         services.Outbox.Wake();
@@ -113,6 +113,15 @@ public static class JobsApi
             ? TypedResults.Text(result, job.ResultContentType)
             : TypedResults.Conflict(ErrorEnvelope.Of("job", $"is {job.Status}, it has no result"));
     }
+
+    // The job a key already stands for, if this request asks for the same export; a key reused for another one is the
+    // client's error (422, as the IETF Idempotency-Key draft has it), not a replay that would hide the second request.
+    private static Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>> Replay(Job existing, NewExport request) =>
+        existing.Format == request.Format!.Trim().ToLowerInvariant()
+        && existing.FaultDelayMs == (request.TestFault?.DelayMs ?? 0)
+        && existing.FaultFailAttempts == (request.TestFault?.FailAttempts ?? 0)
+            ? Accepted(existing)
+            : ApiErrors.Invalid(IdempotencyKeyHeader, "was already used for a different export");
 
     private static Accepted<JobEnvelope> Accepted(Job job) => TypedResults.Accepted(JobPath(job.Id), new JobEnvelope(JobView.From(job)));
 

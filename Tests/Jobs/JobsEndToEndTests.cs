@@ -75,6 +75,20 @@ public sealed class JobsEndToEndTests(SharedTopologyFixture fixture) : IAsyncDis
     }
 
     [Fact]
+    public async Task AnIdempotencyKeyReusedForAnotherExportIsRefusedNotReplayed()
+    {
+        var user = await _jobs.Conduit.RegisterAsync("idem");
+        var key = Guid.NewGuid().ToString();
+        var first = await SubmitWithKeyAsync(user, key);
+
+        using var another = await _jobs.SubmitExportAsync(user, "csv", idempotencyKey: key);
+        using var same = await _jobs.SubmitExportAsync(user, " JSON ", idempotencyKey: key);
+
+        Assert.True((await another.AssertErrorsAsync(HttpStatusCode.UnprocessableEntity)).TryGetProperty("Idempotency-Key", out _));
+        Assert.Equal(first, (await same.ReadJsonAsync(HttpStatusCode.Accepted)).GetProperty("job").GetProperty("id").GetGuid());
+    }
+
+    [Fact]
     public async Task SomeoneElsesJobAndItsResultAreNotFound()
     {
         var owner = await _jobs.Conduit.RegisterAsync("owner");
