@@ -30,6 +30,7 @@ builder.AddConduitRateLimiting();
 var app = builder.Build();
 
 app.UseHeadAsGet();
+app.UseRouting();
 app.UseInstanceHeader();
 app.UseConduitErrors();
 app.UseConduitCors();

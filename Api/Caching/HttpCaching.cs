@@ -73,7 +73,7 @@ internal sealed class HttpCaching(RequestDelegate next, IOptionsMonitor<CachingO
             }
         }
 
-        // 204, 205 and 304 have no body, and Kestrel refuses even an empty write or a Content-Length for them.
+        // 204, 205 and 304 have no body: Kestrel throws on any write to one, even an empty one, once the headers are sent.
         if (response.StatusCode is StatusCodes.Status204NoContent or StatusCodes.Status205ResetContent or StatusCodes.Status304NotModified)
         {
             return;

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace AspireScale.Api.Infrastructure;
@@ -20,31 +22,33 @@ public static class CorsExtensions
     // Shared caches (the balancer's, a CDN) key a read by its URL, not its Origin, and CORS answers only requests that
     // carry one: an answer stored from a request without Origin would reach a browser without Access-Control-Allow-Origin,
     // and the browser would refuse it. So with any origin allowed every answer says so; with a list of origins every
-    // answer says it varies by Origin, which a shared cache then keys by or does not store.
+    // answer says it varies by Origin, which the balancer's cache then does not store (a CDN may key by it).
     public static WebApplication UseConduitCors(this WebApplication app)
     {
-        var anyOrigin = (app.Configuration.GetSection("Cors:Origins").Get<string[]>() ?? []).Length == 0;
+        var options = app.Services.GetRequiredService<IOptions<CorsOptions>>().Value;
+        var policy = options.GetPolicy(options.DefaultPolicyName) ?? throw new InvalidOperationException("No default CORS policy.");
+        var exposed = string.Join(", ", policy.ExposedHeaders);
+        Func<object, Task> everyAnswer = policy.AllowAnyOrigin
+            ? state =>
+            {
+                var headers = ((HttpResponse)state).Headers;
+                headers.AccessControlAllowOrigin = "*";
+                headers.AccessControlExposeHeaders = exposed;
+                return Task.CompletedTask;
+            }
+            : static state =>
+            {
+                ((HttpResponse)state).Headers.Append(HeaderNames.Vary, HeaderNames.Origin);
+                return Task.CompletedTask;
+            };
+
         app.UseCors();
         app.Use((context, next) =>
         {
             // At send time, as CORS itself does: the exception handler clears headers set before it.
-            context.Response.OnStarting(anyOrigin ? AllowAnyOrigin : VaryByOrigin, context.Response);
+            context.Response.OnStarting(everyAnswer, context.Response);
             return next(context);
         });
         return app;
-    }
-
-    private static Task AllowAnyOrigin(object state)
-    {
-        var headers = ((HttpResponse)state).Headers;
-        headers.AccessControlAllowOrigin = "*";
-        headers.AccessControlExposeHeaders = InstanceIdentity.HeaderName;
-        return Task.CompletedTask;
-    }
-
-    private static Task VaryByOrigin(object state)
-    {
-        ((HttpResponse)state).Headers.Append(HeaderNames.Vary, HeaderNames.Origin);
-        return Task.CompletedTask;
     }
 }

@@ -6,11 +6,10 @@ namespace AspireScale.Api.Infrastructure;
 // stored GET the same way.
 public static class HeadRequests
 {
+    // Before UseRouting, so that a HEAD matches its GET endpoint (without an explicit UseRouting, routing runs first).
     public static WebApplication UseHeadAsGet(this WebApplication app)
     {
         app.Use(static (context, next) => HttpMethods.IsHead(context.Request.Method) ? AsGetAsync(context, next) : next(context));
-        // Routing after the rewrite, so that a HEAD matches its GET endpoint (by default routing runs first of all).
-        app.UseRouting();
         return app;
     }
 
@@ -23,7 +22,7 @@ public static class HeadRequests
         }
         finally
         {
-            // What logs and traces written at the end of the request report.
+            // What the request's metrics and trace report when it ends (logs written during it say GET).
             context.Request.Method = HttpMethods.Head;
         }
     }

@@ -58,9 +58,11 @@ public static class JobsApi
         }
 
         var me = services.User.RequiredId();
+        var faultDelayMs = request.Export?.TestFault?.DelayMs ?? 0;
+        var faultFailAttempts = request.Export?.TestFault?.FailAttempts ?? 0;
         if (idempotencyKey is not null && await FindByKeyAsync(services.Db, me, idempotencyKey, cancellationToken) is { } existing)
         {
-            return Replay(existing, request.Export!);
+            return Replay(existing, format!, faultDelayMs, faultFailAttempts);
         }
 
         var now = services.Time.UtcNowMicroseconds();
@@ -72,8 +74,8 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Format = format!,
             IdempotencyKey = idempotencyKey,
-            FaultDelayMs = request.Export?.TestFault?.DelayMs ?? 0,
-            FaultFailAttempts = request.Export?.TestFault?.FailAttempts ?? 0,
+            FaultDelayMs = faultDelayMs,
+            FaultFailAttempts = faultFailAttempts,
             CreatedAt = now,
         };
         services.Db.Jobs.Add(job);
@@ -86,7 +88,7 @@ public static class JobsApi
         catch (DbUpdateException exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
         {
             // A concurrent request with the same key won; answer with its job.
-            return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, request.Export!);
+            return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, format!, faultDelayMs, faultFailAttempts);
         }
 
         services.Outbox.Wake();
@@ -116,10 +118,9 @@ public static class JobsApi
 
     // The job a key already stands for, if this request asks for the same export; a key reused for another one is the
     // client's error (422, as the IETF Idempotency-Key draft has it), not a replay that would hide the second request.
-    private static Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>> Replay(Job existing, NewExport request) =>
-        existing.Format == request.Format!.Trim().ToLowerInvariant()
-        && existing.FaultDelayMs == (request.TestFault?.DelayMs ?? 0)
-        && existing.FaultFailAttempts == (request.TestFault?.FailAttempts ?? 0)
+    private static Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>> Replay(
+        Job existing, string format, int faultDelayMs, int faultFailAttempts) =>
+        existing.Format == format && existing.FaultDelayMs == faultDelayMs && existing.FaultFailAttempts == faultFailAttempts
             ? Accepted(existing)
             : ApiErrors.Invalid(IdempotencyKeyHeader, "was already used for a different export");
 

@@ -17,10 +17,14 @@ public sealed class CorsTests(SharedTopologyFixture topology)
         using var http = topology.App.CreateHttpClient("api", 0);
 
         using var withoutOrigin = await http.GetAsync("/api/tags");
+        using var error = await http.GetAsync("/api/articles/no-such-article-" + Guid.NewGuid().ToString("N"));
         using var preflight = await SendAsync(http, HttpMethod.Options, "/api/articles", "https://elsewhere.example", ("Access-Control-Request-Method", "POST"));
 
         Assert.Equal(HttpStatusCode.OK, withoutOrigin.StatusCode);
         Assert.Equal("*", Header(withoutOrigin, "Access-Control-Allow-Origin"));
+        Assert.Equal("X-Instance", Header(withoutOrigin, "Access-Control-Expose-Headers"));
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Equal("*", Header(error, "Access-Control-Allow-Origin"));
         Assert.Equal(HttpStatusCode.NoContent, preflight.StatusCode);
         Assert.Equal("*", Header(preflight, "Access-Control-Allow-Origin"));
     }

@@ -43,7 +43,7 @@ public sealed class JobsEndToEndTests(SharedTopologyFixture fixture) : IAsyncDis
     public async Task ACsvExportQuotesEveryFieldAndDoublesQuotes()
     {
         var author = await _jobs.Conduit.RegisterAsync("csv");
-        await _jobs.Conduit.CreateArticleAsync(author, title: "Csv " + Guid.NewGuid().ToString("N")[..8], tags: ["tag with space", "a,b"], body: "a \"b\", c");
+        await _jobs.Conduit.CreateArticleAsync(author, title: "Csv " + Guid.NewGuid().ToString("N")[..8], tags: ["tag with space", "a,b", "café"], body: "a \"b\", c");
 
         var id = await _jobs.AcceptExportAsync(author, "csv");
         await _jobs.WaitForJobAsync(author, id, "succeeded", JobTimeout);
@@ -55,7 +55,7 @@ public sealed class JobsEndToEndTests(SharedTopologyFixture fixture) : IAsyncDis
         Assert.Equal("slug,title,description,body,tagList,createdAt,updatedAt", lines[0]);
         Assert.Contains("\"a \"\"b\"\", c\"", lines[1], StringComparison.Ordinal);
         // Tags keep their spaces and commas: a JSON array, quoted as a CSV field.
-        Assert.Contains("\"[\"\"a,b\"\",\"\"tag with space\"\"]\"", lines[1], StringComparison.Ordinal);
+        Assert.Contains("\"[\"\"a,b\"\",\"\"café\"\",\"\"tag with space\"\"]\"", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed partial class ExportHandler(
     }
 
     // RFC 4180: every field quoted, quotes doubled. The tags are a JSON array in their field: a tag may hold spaces,
-    // commas and quotes, so no separator character would keep them apart.
+    // commas and quotes, so no separator character would keep them apart (see TagsAsJson).
     private static string ToCsv(IReadOnlyList<ExportedArticle> articles)
     {
         var csv = new StringBuilder("slug,title,description,body,tagList,createdAt,updatedAt\r\n");
@@ -141,7 +141,7 @@ public sealed partial class ExportHandler(
         {
             string[] fields =
             [
-                a.Slug, a.Title, a.Description, a.Body, JsonSerializer.Serialize(a.TagList, JobsJsonContext.Default.StringArray),
+                a.Slug, a.Title, a.Description, a.Body, TagsAsJson(a.TagList),
                 a.CreatedAt.ToString("O", CultureInfo.InvariantCulture), a.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             ];
             csv.AppendJoin(',', fields.Select(field => "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")).Append("\r\n");
@@ -152,4 +152,22 @@ public sealed partial class ExportHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Export job {JobId} is gone or already finished")]
     private static partial void LogNothingToDo(ILogger logger, Guid jobId);
+
+    // Escaped only as JSON requires: the default encoder's escapes (é as \u00E9) are for HTML, and a spreadsheet shows them.
+    private static string TagsAsJson(string[] tags)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var tag in tags)
+            {
+                json.WriteStringValue(tag);
+            }
+
+            json.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 }

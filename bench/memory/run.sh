@@ -49,8 +49,13 @@ if [ -n "${BASE:-}" ]; then
   git -C "$THIS" worktree add --detach "$WORK/base" "$BASE" >&2
   build "$WORK/base"
 fi
-if [ "${SKIP_BUILD:-0}" != 1 ]; then build "$THIS"; fi
-[ -f "$THIS/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" ] || { echo "no build: dotnet build -c $CONFIGURATION" >&2; exit 1; }
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  build "$THIS"
+  dotnet build "$THIS/bench/Baseline/Baseline.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
+fi
+for dll in AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll bench/Baseline/bin/$CONFIGURATION/net10.0/Baseline.dll; do
+  [ -f "$THIS/$dll" ] || { echo "no build of $dll: dotnet build -c $CONFIGURATION" >&2; exit 1; }
+done
 
 # smaps_row PID: "resident | runtime | anonymous | files | peak" in MiB.
 smaps_row() {

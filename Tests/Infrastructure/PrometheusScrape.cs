@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace AspireScale.Tests.Jobs;
+namespace AspireScale.Tests.Infrastructure;
 
 // Reads one metric from a service's /metrics (Prometheus text format).
 public static partial class PrometheusScrape
