@@ -12,7 +12,7 @@ public static class UsersApi
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         // No invalid-token check on register and login: a client holding an expired token must still be able to sign in.
-        var api = app.MapGroup("/api").WithTags("User and Authentication");
+        var api = app.MapGroup("/api").WithTags("User and Authentication").ChallengeOnUnauthorized();
 
         api.MapPost("/users", Register).WithName("CreateUser");
         api.MapPost("/users/login", Login).WithName("Login").ProducesErrors(StatusCodes.Status401Unauthorized);

@@ -101,6 +101,8 @@ public sealed class JobsEndToEndTests(SharedTopologyFixture fixture) : IAsyncDis
         await result.AssertErrorsAsync(HttpStatusCode.NotFound);
         using var anonymous = await _jobs.Conduit.GetAsync($"/api/v2/jobs/{id}");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var badToken = await _jobs.Conduit.GetAsync($"/api/v2/jobs/{id}", "not-a-token");
+        await badToken.AssertErrorsAsync(HttpStatusCode.Unauthorized);
         using var notAnId = await _jobs.Conduit.GetAsync("/api/v2/jobs/not-a-guid", owner.Token);
         await notAnId.AssertErrorsAsync(HttpStatusCode.NotFound);
     }

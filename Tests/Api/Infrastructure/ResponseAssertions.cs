@@ -27,6 +27,9 @@ public static partial class ResponseAssertions
             $"Expected {(int)expected} but got {(int)response.StatusCode} for {Describe(response)}: {Truncate(text)}");
         var problem = ErrorsShapeProblem(text);
         Assert.True(problem is null, $"{Describe(response)} answered {(int)response.StatusCode} but {problem}: {Truncate(text)}");
+        // RFC 9110 11.6.1: a 401 names the scheme to authenticate with.
+        Assert.True(expected != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.Count > 0,
+            $"{Describe(response)} answered 401 without WWW-Authenticate");
         return Parse(text, response).GetProperty("errors");
     }
 
