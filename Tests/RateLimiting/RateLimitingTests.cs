@@ -55,9 +55,9 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         using var second = await SendAsync(client, "/api/tags", key);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal($"\"general\";q={GeneralLimit};w=3600", Header(first, "RateLimit-Policy"));
-        Assert.StartsWith($"\"general\";r={GeneralLimit - 1};t=", Header(first, "RateLimit"), StringComparison.Ordinal);
-        Assert.StartsWith($"\"general\";r={GeneralLimit - 2};t=", Header(second, "RateLimit"), StringComparison.Ordinal);
+        Assert.Equal($"\"general\";q={GeneralLimit};w=3600", first.HeaderValue("RateLimit-Policy"));
+        Assert.StartsWith($"\"general\";r={GeneralLimit - 1};t=", first.HeaderValue("RateLimit"), StringComparison.Ordinal);
+        Assert.StartsWith($"\"general\";r={GeneralLimit - 2};t=", second.HeaderValue("RateLimit"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-        Assert.StartsWith("\"auth\";q=5;w=3600", Header(refused, "RateLimit-Policy"), StringComparison.Ordinal);
+        Assert.StartsWith("\"auth\";q=5;w=3600", refused.HeaderValue("RateLimit-Policy"), StringComparison.Ordinal);
         await refused.AssertErrorsAsync(HttpStatusCode.TooManyRequests);
 
         // The general budget of the same key is untouched.
@@ -114,7 +114,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
 
         // Both draw on one partition (the address), so the second has less left; two partitions would each be full.
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        Assert.True(Remaining(second) < Remaining(first), $"{Header(first, "RateLimit")} then {Header(second, "RateLimit")}");
+        Assert.True(Remaining(second) < Remaining(first), $"{first.HeaderValue("RateLimit")} then {second.HeaderValue("RateLimit")}");
     }
 
     [Fact]
@@ -129,8 +129,8 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         using var lower = await SendAsync(client, "/api/users/login", key, login);
 
         Assert.Equal(HttpStatusCode.Unauthorized, upper.StatusCode);
-        Assert.Equal("\"auth\";q=5;w=3600", Header(upper, "RateLimit-Policy"));
-        Assert.StartsWith($"\"auth\";r={AuthLimit - 2};t=", Header(lower, "RateLimit"), StringComparison.Ordinal);
+        Assert.Equal("\"auth\";q=5;w=3600", upper.HeaderValue("RateLimit-Policy"));
+        Assert.StartsWith($"\"auth\";r={AuthLimit - 2};t=", lower.HeaderValue("RateLimit"), StringComparison.Ordinal);
     }
 
     public void Dispose()
@@ -144,7 +144,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     private static string IssuedKey() => ApiKeys[Interlocked.Increment(ref nextKey)];
 
     private static int Remaining(HttpResponseMessage response) =>
-        int.Parse(Header(response, "RateLimit").Split(';')[1]["r=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        int.Parse(response.HeaderValue("RateLimit").Split(';')[1]["r=".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<HttpStatusCode> GetTagsAsync(HttpClient client, string key)
     {
@@ -164,8 +164,6 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         return await client.SendAsync(request);
     }
 
-    private static string Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 
     // The Api with low limits. cacheConnection null points Redis at a closed port: the shared limiter is unreachable.
     private sealed class LimitedApi(RunningAppHost topology, string? cacheConnection) : WebApplicationFactory<Program>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using AspireScale.Api.Data;
 using AspireScale.Api.Jobs;
 using AspireScale.Api.Messaging;
@@ -133,7 +134,13 @@ public sealed partial class ExportHandler(
     }
 
     // RFC 4180: every field quoted, quotes doubled. The tags are a JSON array in their field: a tag may hold spaces,
-    // commas and quotes, so no separator character would keep them apart (see TagsAsJson).
+    // commas and quotes, so no separator character would keep them apart. Escaped only as JSON requires: the default
+    // encoder's escapes (é as \u00E9) are for HTML, and a spreadsheet shows them.
+    private static readonly JsonTypeInfo<string[]> RelaxedTags = (JsonTypeInfo<string[]>)new JsonSerializerOptions(JobsJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    }.GetTypeInfo(typeof(string[]));
+
     private static string ToCsv(IReadOnlyList<ExportedArticle> articles)
     {
         var csv = new StringBuilder("slug,title,description,body,tagList,createdAt,updatedAt\r\n");
@@ -141,7 +148,7 @@ public sealed partial class ExportHandler(
         {
             string[] fields =
             [
-                a.Slug, a.Title, a.Description, a.Body, TagsAsJson(a.TagList),
+                a.Slug, a.Title, a.Description, a.Body, JsonSerializer.Serialize(a.TagList, RelaxedTags),
                 a.CreatedAt.ToString("O", CultureInfo.InvariantCulture), a.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
             ];
             csv.AppendJoin(',', fields.Select(field => "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")).Append("\r\n");
@@ -153,21 +160,4 @@ public sealed partial class ExportHandler(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Export job {JobId} is gone or already finished")]
     private static partial void LogNothingToDo(ILogger logger, Guid jobId);
 
-    // Escaped only as JSON requires: the default encoder's escapes (é as \u00E9) are for HTML, and a spreadsheet shows them.
-    private static string TagsAsJson(string[] tags)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            json.WriteStartArray();
-            foreach (var tag in tags)
-            {
-                json.WriteStringValue(tag);
-            }
-
-            json.WriteEndArray();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
 }

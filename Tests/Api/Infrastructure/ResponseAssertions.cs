@@ -10,6 +10,10 @@ public static partial class ResponseAssertions
     [GeneratedRegex(@"^\d{4,}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+(?:[+-][0-2]\d:[0-5]\d|Z)$")]
     public static partial Regex Iso8601Timestamp();
 
+    // A response header's values joined by commas, or "" when it has none.
+    public static string HeaderValue(this HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
+
     // Asserts the status (showing the body when it differs) and returns the parsed body, or default when it is empty.
     public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
