@@ -3,6 +3,7 @@ using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireScale.Tests.Api;
@@ -50,6 +51,60 @@ public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProces
             var seenAnonymously = anonymous.Articles.Single(article => article.Slug == liked);
             Assert.False(seenAnonymously.Favorited || seenAnonymously.Author.Following, $"{name}: the reader's flags leak to anonymous");
             Assert.Equal(1, seenAnonymously.FavoritesCount);
+        }
+    }
+
+    // The first page's limit is written into its SQL with no OFFSET, so PostgreSQL can keep one generic plan instead of
+    // planning a parameterized LIMIT/OFFSET afresh on every execution; later pages still page correctly.
+    [Fact]
+    public async Task TheFirstPageIsOneStatementPostgreSqlPlansOnceAndLaterPagesFollowIt()
+    {
+        var factory = api.For(topology.App);
+        var conduit = new ConduitClient(factory.CreateClient());
+        var author = await conduit.RegisterAsync("planned");
+        for (var i = 0; i < 3; i++)
+        {
+            await conduit.CreateArticleAsync(author);
+        }
+
+        await topology.App.WaitForReplicaAsync();
+        using var scope = factory.Services.CreateScope();
+        foreach (var db in new ConduitDbContext[]
+        {
+            scope.ServiceProvider.GetRequiredService<ConduitDbContext>(),
+            scope.ServiceProvider.GetRequiredService<ConduitReadDbContext>(),
+        })
+        {
+            var name = db.GetType().Name;
+            await db.Database.OpenConnectionAsync(); // one session, so its prepared statements are the ones we read
+            ArticlesEnvelope first = null!;
+            // Npgsql prepares a statement on its fifth use and PostgreSQL plans its first five executions one by one.
+            for (var i = 0; i < 15; i++)
+            {
+                first = await ArticleQueries.ListAsync(db, null, null, null, new Paging(3, 0), null, CancellationToken.None);
+            }
+
+            var second = await ArticleQueries.ListAsync(db, null, null, null, new Paging(3, 2), null, CancellationToken.None);
+            Assert.Equal(3, first.Articles.Count);
+            Assert.Equal(first.Articles[2].Slug, second.Articles[0].Slug);
+
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM articles%'";
+            var statements = new List<(string Sql, long GenericPlans, long CustomPlans)>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    statements.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+                }
+            }
+
+            var firstPage = statements.Where(s => s.Sql.Contains("LIMIT 3", StringComparison.Ordinal)).ToList();
+            Assert.True(firstPage.Count == 1, $"{name}: no single prepared first-page statement with its limit written in among {statements.Count}");
+            Assert.DoesNotContain("OFFSET", firstPage[0].Sql, StringComparison.Ordinal);
+            Assert.True(
+                firstPage[0].GenericPlans > 0,
+                $"{name}: PostgreSQL re-planned the first page on every execution ({firstPage[0].CustomPlans} custom plans)");
         }
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
 # run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
-# off), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
+# off; through the balancer, then straight at one replica), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
 # replicas, then one, then that one without the balancer), the API replicas' resident memory after each load and its
 # peak, and the list's bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds
 # each, medians printed as Markdown.
@@ -62,6 +62,8 @@ stop_all
 RateLimiting__Enabled=false apphost_start output --gateway-cache off
 prepare_data
 measure "20-article list, Redis output cache only (\`--gateway-cache off\`)" "$GATEWAY/api/articles?limit=20"
+# The same hits without the balancer's hop: the technique's own ratio, against the uncached list loaded straight below.
+measure "20-article list, Redis output cache only, one replica loaded straight (no balancer)" "$(replica_url 0)/api/articles?limit=20"
 rss_output=$(api_rss)
 # The ceiling of any answer a replica gives through the balancer: the liveness probe, no cache, no query, 7 bytes.
 measure "\`/alive\` through the balancer to a replica (the proxy hop's ceiling)" "$GATEWAY/alive"
