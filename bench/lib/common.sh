@@ -73,6 +73,21 @@ apphost_start() {
   APPHOST_JSON="$WORK/$name/apphost.json"
 }
 
+# build_apphost ROOT: the AppHost of the checkout at ROOT, which builds the services it references (no build servers left
+# behind).
+build_apphost() { dotnet build "$1/AppHost/AppHost.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2; }
+
+# add_worktree REF DIR: a detached worktree of the git ref REF at DIR, built; remove_worktree DIR undoes it.
+add_worktree() { git -C "$REPO" worktree add --detach "$2" "$1" >&2 && build_apphost "$2"; }
+remove_worktree() {
+  git -C "$REPO" worktree remove --force "$1" >/dev/null 2>&1 || true
+  git -C "$REPO" worktree prune || true
+}
+
+# checkout_label: this checkout's commit, marked when files differ from it (untracked ones included, since the build
+# takes them).
+checkout_label() { echo "$(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain)" ] || echo '+changes')"; }
+
 # replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {
   jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#'
@@ -88,12 +103,12 @@ stop_all() {
   APPHOST_PID=""
 }
 
-# measure LABEL URL [wrk args]: WARMUP seconds of warm-up, then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one
+# measure LABEL URL [wrk args]: WARMUP seconds of warm-up (none when 0), then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one
 # Markdown row of medians (req/s, p50, p95, p99, non-2xx) and keeps the median req/s in LAST_RPS for ratios.
 measure() {
   local label=$1 url=$2; shift 2
   local runs=()
-  wrk_json "$url" "$CONNECTIONS" "$WARMUP" "$@" >/dev/null
+  if [ "$WARMUP" != 0 ]; then wrk_json "$url" "$CONNECTIONS" "$WARMUP" "$@" >/dev/null; fi
   for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN" "$@")"); done
   LAST_RPS=$(median_of rps "${runs[@]}")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$LAST_RPS" "$(median_of p50_ms "${runs[@]}")" \

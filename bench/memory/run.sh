@@ -30,10 +30,7 @@ WORK=$(mktemp -d /tmp/aspirescale-memory-XXXXXX)
 THIS=$REPO
 cleanup() {
   stop_all
-  if [ -n "${BASE:-}" ]; then
-    git -C "$THIS" worktree remove --force "$WORK/base" >/dev/null 2>&1 || true
-    git -C "$THIS" worktree prune || true
-  fi
+  if [ -n "${BASE:-}" ]; then remove_worktree "$WORK/base"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -42,15 +39,9 @@ for setting in ${VARIANT:-}; do
   [[ "$setting" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT: '$setting' is not NAME=value" >&2; exit 2; }
 done
 
-# build ROOT: the AppHost, which builds the services it references (no build servers left behind).
-build() { dotnet build "$1/AppHost/AppHost.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2; }
-
-if [ -n "${BASE:-}" ]; then
-  git -C "$THIS" worktree add --detach "$WORK/base" "$BASE" >&2
-  build "$WORK/base"
-fi
+if [ -n "${BASE:-}" ]; then add_worktree "$BASE" "$WORK/base"; fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  build "$THIS"
+  build_apphost "$THIS"
   dotnet build "$THIS/bench/Baseline/Baseline.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
 fi
 for dll in AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll bench/Baseline/bin/$CONFIGURATION/net10.0/Baseline.dll; do
@@ -97,8 +88,7 @@ baseline_start() {
 
 echo "## One API replica's memory, MiB ($(nproc) cores, $CONFIGURATION, uncached 20-article list, $CONNECTIONS connections)"
 echo
-# This checkout's label: its commit, marked when files differ from it (untracked ones included, since the build takes them).
-this_label="$(git -C "$THIS" rev-parse --short HEAD)$([ -z "$(git -C "$THIS" status --porcelain)" ] || echo '+changes')"
+this_label=$(checkout_label)
 echo "| build | when | resident | runtime | anonymous | files | peak | req/s |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for round in $(seq "$ROUNDS"); do
