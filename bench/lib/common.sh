@@ -104,13 +104,15 @@ stop_all() {
 }
 
 # measure LABEL URL [wrk args]: WARMUP seconds of warm-up (none when 0), then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one
-# Markdown row of medians (req/s, p50, p95, p99, non-2xx) and keeps the median req/s in LAST_RPS for ratios.
+# Markdown row of medians (req/s, p50, p95, p99, non-2xx); keeps the median req/s in LAST_RPS for ratios and each run's
+# JSON line in LAST_RUNS.
 measure() {
   local label=$1 url=$2; shift 2
   local runs=()
   if [ "$WARMUP" != 0 ]; then wrk_json "$url" "$CONNECTIONS" "$WARMUP" "$@" >/dev/null; fi
   for _ in $(seq "$RUNS"); do runs+=("$(wrk_json "$url" "$CONNECTIONS" "$SECONDS_PER_RUN" "$@")"); done
   LAST_RPS=$(median_of rps "${runs[@]}")
+  LAST_RUNS=("${runs[@]}")
   printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$LAST_RPS" "$(median_of p50_ms "${runs[@]}")" \
     "$(median_of p95_ms "${runs[@]}")" "$(median_of p99_ms "${runs[@]}")" "$(median_of non2xx "${runs[@]}")"
 }
