@@ -111,17 +111,21 @@ internal static class ArticleQueries
     // but EF fixes at compilation whether results are buffered, from the compiling context's execution strategy (the
     // primary retries, so it buffers; the replica streams). The set's size rides along as a scalar subquery of the totals
     // row, so a page is one round trip; only a page past the end needs the size on its own. The order is PageAsync's.
-    // The first page, the one nearly every request asks for, has its limit written into the SQL and no OFFSET: with a
-    // parameter for either, PostgreSQL's generic plan assumes a tenth of the table and hash-joins every user, so it plans
-    // the statement afresh on every execution, and planning was two thirds of the page's cost (pgbench, prepared: 342 µs
-    // against 121 µs). Written in, the generic plan is the custom one and PostgreSQL keeps it. Limits are capped
-    // (Limits.PageSize), so there are at most that many such statements; later pages keep both as parameters.
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int FirstPageLimit), Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
+    // The first page at the sizes clients ask for has its limit written into the SQL and no OFFSET: with a parameter for
+    // either, PostgreSQL's generic plan assumes a tenth of the table and hash-joins every user, so it plans the
+    // statement afresh on every execution, and planning was two thirds of its cost (pgbench, prepared: 342 µs against
+    // 121 µs, bench/uncached). Written in, the generic plan is the custom one and PostgreSQL keeps it. Only two sizes
+    // (the default, and the 10 RealWorld frontends send): each is a statement of its own in Npgsql's 20 auto-prepared
+    // per connection, so any limit a client likes would push the hot ones out. Other pages keep both as parameters.
+    private static readonly int[] WrittenInLimits = [Limits.DefaultPageSize, 10];
+
+    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int? WrittenInLimit), Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
 
     private static async Task<ArticlesEnvelope> UnfilteredPageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
-        var key = (db.GetType(), paging.Offset == 0 ? paging.Limit : 0);
-        var query = UnfilteredPages.GetOrCreateValue(db.Model).GetOrAdd(key, static key => CompileUnfilteredPage(key.FirstPageLimit));
+        int? writtenIn = paging.Offset == 0 && WrittenInLimits.Contains(paging.Limit) ? paging.Limit : null;
+        var query = UnfilteredPages.GetOrCreateValue(db.Model)
+            .GetOrAdd((db.GetType(), writtenIn), static variant => CompileUnfilteredPage(variant.WrittenInLimit));
         var rows = query(db, viewer, paging.Offset, paging.Limit);
         var page = new List<ArticleSummaryView>(paging.Limit);
         var total = 0;
@@ -139,21 +143,18 @@ internal static class ArticleQueries
         return new ArticlesEnvelope([], paging.Offset == 0 ? 0 : await Total(db).FirstAsync(cancellationToken));
     }
 
-    // firstPageLimit 0: any page, offset and limit as parameters; otherwise the first page of that many, written in.
-    private static Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>> CompileUnfilteredPage(int firstPageLimit)
+    // Without writtenInLimit, any page: offset and limit are parameters. With it, the first page of that many: the offset
+    // goes and the limit becomes a literal (a compiled query keeps a constant as SQL text, where a query built per request
+    // would make it a parameter).
+    private static Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>> CompileUnfilteredPage(int? writtenInLimit)
     {
-        Expression<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>> page = firstPageLimit == 0
-            ? (db, viewer, offset, limit) => db.Articles
-                .OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(offset).Take(limit)
-                .Select(a => new PageRow(Summary(a, viewer), db.ArticleTotals.Select(t => t.ArticlesCount).First()))
-            : (db, viewer, offset, limit) => db.Articles
-                .OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Take(limit)
+        Expression<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>> page = (db, viewer, offset, limit) =>
+            db.Articles.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(offset).Take(limit)
                 .Select(a => new PageRow(Summary(a, viewer), db.ArticleTotals.Select(t => t.ArticlesCount).First()));
         var body = new SummaryInliner().Visit(page.Body);
-        if (firstPageLimit != 0)
+        if (writtenInLimit is { } limit)
         {
-            // A literal, not the parameter: EF sends a constant as SQL text and a parameter as a parameter.
-            body = new ParameterReplacer(page.Parameters[3], Expression.Constant(firstPageLimit)).Visit(body);
+            body = new FirstPageOf(page.Parameters[2], page.Parameters[3], limit).Visit(body);
         }
 
         return EF.CompileAsyncQuery(Expression.Lambda<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>>(body, page.Parameters));
@@ -181,10 +182,19 @@ internal static class ArticleQueries
                 : base.VisitMethodCall(node);
     }
 
-    private sealed class ParameterReplacer(ParameterExpression first, Expression firstValue, ParameterExpression? second = null, Expression? secondValue = null)
+    private sealed class ParameterReplacer(ParameterExpression first, Expression firstValue, ParameterExpression second, Expression secondValue)
         : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) =>
-            node == first ? firstValue : node == second ? secondValue! : node;
+            node == first ? firstValue : node == second ? secondValue : node;
+    }
+
+    // Skip(offset) dropped and Take(limit) given the literal.
+    private sealed class FirstPageOf(ParameterExpression offset, ParameterExpression limit, int value) : ExpressionVisitor
+    {
+        protected override Expression VisitMethodCall(MethodCallExpression node) =>
+            node.Method.Name == nameof(Queryable.Skip) && node.Arguments[1] == offset ? Visit(node.Arguments[0]) : base.VisitMethodCall(node);
+
+        protected override Expression VisitParameter(ParameterExpression node) => node == limit ? Expression.Constant(value) : node;
     }
 }

@@ -3,13 +3,15 @@ using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireScale.Tests.Api;
 
 // The unfiltered list is a query compiled once per model: the primary's context and the replica's each need their own,
-// and both must give the viewer's own favorited and following flags, and the set's size on every page.
+// and both must give the viewer's own favorited and following flags, and the set's size on every page. Its first page
+// at the usual sizes is a statement of its own, with the limit written in.
 [Collection(SharedTopology.Name)]
 public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProcessApi api) : IClassFixture<InProcessApi>
 {
@@ -55,14 +57,16 @@ public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProces
     }
 
     // The first page's limit is written into its SQL with no OFFSET, so PostgreSQL can keep one generic plan instead of
-    // planning a parameterized LIMIT/OFFSET afresh on every execution; later pages still page correctly.
+    // planning a parameterized LIMIT/OFFSET afresh on every execution. The statement's text is what guards that: on the
+    // test database's few rows PostgreSQL might keep a generic plan for the parameterized statement too. Later pages
+    // still follow the first.
     [Fact]
-    public async Task TheFirstPageIsOneStatementPostgreSqlPlansOnceAndLaterPagesFollowIt()
+    public async Task TheFirstPageHasItsLimitWrittenInAndNoOffsetSoPostgreSqlKeepsItsPlanAndLaterPagesFollowIt()
     {
         var factory = api.For(topology.App);
         var conduit = new ConduitClient(factory.CreateClient());
         var author = await conduit.RegisterAsync("planned");
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 10; i++)
         {
             await conduit.CreateArticleAsync(author);
         }
@@ -81,11 +85,11 @@ public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProces
             // Npgsql prepares a statement on its fifth use and PostgreSQL plans its first five executions one by one.
             for (var i = 0; i < 15; i++)
             {
-                first = await ArticleQueries.ListAsync(db, null, null, null, new Paging(3, 0), null, CancellationToken.None);
+                first = await ArticleQueries.ListAsync(db, null, null, null, new Paging(10, 0), null, CancellationToken.None);
             }
 
-            var second = await ArticleQueries.ListAsync(db, null, null, null, new Paging(3, 2), null, CancellationToken.None);
-            Assert.Equal(3, first.Articles.Count);
+            var second = await ArticleQueries.ListAsync(db, null, null, null, new Paging(10, 2), null, CancellationToken.None);
+            Assert.Equal(10, first.Articles.Count);
             Assert.Equal(first.Articles[2].Slug, second.Articles[0].Slug);
 
             await using var command = db.Database.GetDbConnection().CreateCommand();
@@ -99,7 +103,8 @@ public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProces
                 }
             }
 
-            var firstPage = statements.Where(s => s.Sql.Contains("LIMIT 3", StringComparison.Ordinal)).ToList();
+            await db.Database.CloseConnectionAsync();
+            var firstPage = statements.Where(s => Regex.IsMatch(s.Sql, @"\bLIMIT 10\b")).ToList();
             Assert.True(firstPage.Count == 1, $"{name}: no single prepared first-page statement with its limit written in among {statements.Count}");
             Assert.DoesNotContain("OFFSET", firstPage[0].Sql, StringComparison.Ordinal);
             Assert.True(

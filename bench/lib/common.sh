@@ -2,6 +2,7 @@
 # Every load targets 127.0.0.1 only and is bounded in time.
 set -euo pipefail
 BENCH_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# This checkout. A script that starts another build's AppHost (BASE) names its root in APPHOST_ROOT for that start.
 REPO="$(cd "$BENCH_LIB/../.." && pwd)"
 CONFIGURATION="${CONFIGURATION:-Release}"
 # The services' environment: Production, what a deployment runs (the AppHost's own default is Development, which adds the
@@ -62,7 +63,8 @@ APPHOST_ENV=()
 # apphost_start NAME [AppHost args...]: waits for `ready:`; sets APPHOST_PID, GATEWAY and APPHOST_JSON.
 apphost_start() {
   local name=$1; shift
-  env "${APPHOST_ENV[@]}" dotnet "$REPO/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
+  env "${APPHOST_ENV[@]}" dotnet "${APPHOST_ROOT:-$REPO}/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
+    --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
     >"$WORK/$name.out" 2>&1 &
   APPHOST_PID=$!
   until grep -q '^ready: ' "$WORK/$name.out"; do
@@ -84,9 +86,25 @@ remove_worktree() {
   git -C "$REPO" worktree prune || true
 }
 
+# cleanup_work: on exit of a script with a WORK folder and perhaps a BASE worktree in it.
+cleanup_work() {
+  stop_all
+  if [ -n "${BASE:-}" ]; then remove_worktree "$WORK/base"; fi
+  rm -rf "$WORK"
+}
+
+# start_uncached_replica ROOT NAME: a fresh system of one API replica from the build at ROOT, with no cache and no rate
+# limiting, in the data folder NAME, seeded (bench/seed).
+start_uncached_replica() {
+  APPHOST_ROOT=$1 RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$2" --gateway-cache off --replicas 1
+  "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
+}
+
 # checkout_label: this checkout's commit, marked when files differ from it (untracked ones included, since the build
 # takes them).
-checkout_label() { echo "$(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain)" ] || echo '+changes')"; }
+checkout_label() {
+  echo "$(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain)" ] || echo '+changes')"
+}
 
 # replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {

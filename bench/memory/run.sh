@@ -27,13 +27,7 @@ ROUNDS=${ROUNDS:-2}
 LOAD=${LOAD:-20}
 CONNECTIONS=${CONNECTIONS:-32}
 WORK=$(mktemp -d /tmp/aspirescale-memory-XXXXXX)
-THIS=$REPO
-cleanup() {
-  stop_all
-  if [ -n "${BASE:-}" ]; then remove_worktree "$WORK/base"; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_work EXIT
 
 for setting in ${VARIANT:-}; do
   [[ "$setting" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "VARIANT: '$setting' is not NAME=value" >&2; exit 2; }
@@ -41,11 +35,11 @@ done
 
 if [ -n "${BASE:-}" ]; then add_worktree "$BASE" "$WORK/base"; fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  build_apphost "$THIS"
-  dotnet build "$THIS/bench/Baseline/Baseline.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
+  build_apphost "$REPO"
+  dotnet build "$REPO/bench/Baseline/Baseline.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
 fi
 for dll in AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll bench/Baseline/bin/$CONFIGURATION/net10.0/Baseline.dll; do
-  [ -f "$THIS/$dll" ] || { echo "no build of $dll: dotnet build -c $CONFIGURATION" >&2; exit 1; }
+  [ -f "$REPO/$dll" ] || { echo "no build of $dll: dotnet build -c $CONFIGURATION" >&2; exit 1; }
 done
 
 # smaps_row PID: "resident | runtime | anonymous | files | peak" in MiB.
@@ -58,12 +52,10 @@ smaps_row() {
   printf ' | %s' "$(rss_mb "$1" VmHWM)"
 }
 
-# one_start LABEL ROOT NAME: a fresh one-replica system from ROOT's build (apphost_start reads REPO) in its own data
-# folder NAME; prints the two rows.
+# one_start LABEL ROOT NAME: a fresh one-replica system from ROOT's build in its own data folder NAME; prints the two rows.
 one_start() {
   local label=$1 pid url rps first
-  REPO=$2 RateLimiting__Enabled=false Caching__OutputCache=false apphost_start "$3" --gateway-cache off --replicas 1
-  "$THIS/bench/seed/seed.sh" "$APPHOST_JSON" >&2
+  start_uncached_replica "$2" "$3"
   pid=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].pid' "$APPHOST_JSON")
   url="$(replica_url 0)/api/articles?limit=20"
   curl -fsS -o "$WORK/list.json" "$url"
@@ -92,11 +84,11 @@ this_label=$(checkout_label)
 echo "| build | when | resident | runtime | anonymous | files | peak | req/s |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for round in $(seq "$ROUNDS"); do
-  if [ -n "${BASE:-}" ]; then one_start "$BASE" "$WORK/base" "base-$round"; fi
-  one_start "$this_label" "$THIS" "this-$round"
+  if [ -n "${BASE:-}" ]; then one_start "$(git -C "$REPO" rev-parse --short "$BASE")" "$WORK/base" "base-$round"; fi
+  one_start "$this_label" "$REPO" "this-$round"
   if [ -n "${VARIANT:-}" ]; then
     read -r -a APPHOST_ENV <<<"$VARIANT"
-    one_start "$this_label + $VARIANT" "$THIS" "variant-$round"
+    one_start "$this_label + $VARIANT" "$REPO" "variant-$round"
     APPHOST_ENV=()
   fi
   baseline_start
