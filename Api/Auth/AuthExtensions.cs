@@ -8,7 +8,7 @@ namespace AspireScale.Api.Auth;
 // JWTs in the spec's "Authorization: Token <jwt>" header (not Bearer), signed with Jwt:SigningKey.
 public static class AuthExtensions
 {
-    private const string Scheme = "Token";
+    public const string Scheme = "Token";
     private const string Prefix = "Token ";
 
     public static IHostApplicationBuilder AddConduitAuth(this IHostApplicationBuilder builder)
@@ -35,25 +35,10 @@ public static class AuthExtensions
             var http = context.HttpContext;
             if (http.Request.Headers.Authorization.Count > 0 && http.User.Identity?.IsAuthenticated != true)
             {
-                http.Response.Headers.WWWAuthenticate = Scheme;
                 return ApiErrors.Unauthorized("token", "is invalid");
             }
 
             return await next(context);
-        });
-
-    // A 401 says how to authenticate (RFC 9110 11.6.1), as the auth layer's own challenge does: for the 401s handlers
-    // return themselves (a wrong password, a token whose account is gone).
-    public static TBuilder ChallengeOnUnauthorized<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var result = await next(context);
-            if ((result is INestedHttpResult nested ? nested.Result : result) is IStatusCodeHttpResult { StatusCode: StatusCodes.Status401Unauthorized })
-            {
-                context.HttpContext.Response.Headers.WWWAuthenticate = Scheme;
-            }
-
-            return result;
         });
 
     private static void ConfigureBearer(JwtBearerOptions bearer, IOptions<JwtOptions> options)

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AspireScale.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AspireScale.Api.Infrastructure;
@@ -19,8 +20,7 @@ public static class ApiErrors
 
     public static Conflict<ErrorEnvelope> Conflict(string field) => TypedResults.Conflict(ErrorEnvelope.Of(field, "has already been taken"));
 
-    public static JsonHttpResult<ErrorEnvelope> Unauthorized(string key, string message) =>
-        TypedResults.Json(ErrorEnvelope.Of(key, message), statusCode: StatusCodes.Status401Unauthorized);
+    public static UnauthorizedError Unauthorized(string key, string message) => new(ErrorEnvelope.Of(key, message));
 
     public static UnprocessableEntity<ErrorEnvelope> Invalid(string field, string message) =>
         TypedResults.UnprocessableEntity(ErrorEnvelope.Of(field, message));
@@ -36,5 +36,20 @@ public static class ApiErrors
         }
 
         return builder;
+    }
+}
+
+// A 401 in the spec's error format that names the scheme to authenticate with (RFC 9110 11.6.1), as the auth layer's own
+// challenge does: every 401 a handler or filter returns is one of these.
+public sealed class UnauthorizedError(ErrorEnvelope errors) : IResult, IStatusCodeHttpResult
+{
+    private readonly JsonHttpResult<ErrorEnvelope> _body = TypedResults.Json(errors, statusCode: StatusCodes.Status401Unauthorized);
+
+    public int? StatusCode => StatusCodes.Status401Unauthorized;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.WWWAuthenticate = AuthExtensions.Scheme;
+        return _body.ExecuteAsync(httpContext);
     }
 }

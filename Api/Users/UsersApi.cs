@@ -12,7 +12,7 @@ public static class UsersApi
     public static RouteGroupBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         // No invalid-token check on register and login: a client holding an expired token must still be able to sign in.
-        var api = app.MapGroup("/api").WithTags("User and Authentication").ChallengeOnUnauthorized();
+        var api = app.MapGroup("/api").WithTags("User and Authentication");
 
         api.MapPost("/users", Register).WithName("CreateUser");
         api.MapPost("/users/login", Login).WithName("Login").ProducesErrors(StatusCodes.Status401Unauthorized);
@@ -58,7 +58,7 @@ public static class UsersApi
         return TypedResults.Created($"/api/profiles/{Uri.EscapeDataString(user.Username)}", new UserEnvelope(view));
     }
 
-    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> Login(
+    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, UnauthorizedError>> Login(
         LoginEnvelope request, [AsParameters] UserServices services, CancellationToken cancellationToken)
     {
         if (request.User is not { } input)
@@ -88,7 +88,7 @@ public static class UsersApi
         return TypedResults.Ok(new UserEnvelope(view));
     }
 
-    public static async Task<Results<Ok<UserEnvelope>, JsonHttpResult<ErrorEnvelope>>> GetCurrentUser(
+    public static async Task<Results<Ok<UserEnvelope>, UnauthorizedError>> GetCurrentUser(
         [AsParameters] UserServices services, CancellationToken cancellationToken)
     {
         var me = services.User.RequiredId();
@@ -96,7 +96,7 @@ public static class UsersApi
         return view is null ? UnknownUser() : TypedResults.Ok(new UserEnvelope(view with { Token = services.Tokens.Issue(me, view.Username) }));
     }
 
-    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> UpdateCurrentUser(
+    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, UnauthorizedError>> UpdateCurrentUser(
         UpdateUserEnvelope request, [AsParameters] UserServices services, CancellationToken cancellationToken)
     {
         if (request.User is not { } input)
@@ -175,7 +175,7 @@ public static class UsersApi
             .SingleOrDefaultAsync(cancellationToken);
 
     // A valid token whose account no longer exists.
-    private static JsonHttpResult<ErrorEnvelope> UnknownUser() => ApiErrors.Unauthorized("token", "is invalid");
+    private static UnauthorizedError UnknownUser() => ApiErrors.Unauthorized("token", "is invalid");
 }
 
 public sealed record UserServices(ConduitDbContext Db, ReadRouting Reads, Passwords Passwords, TokenIssuer Tokens, ClaimsPrincipal User);

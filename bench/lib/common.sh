@@ -121,9 +121,9 @@ stop_all() {
   APPHOST_PID=""
 }
 
-# measure LABEL URL [wrk args]: WARMUP seconds of warm-up (none when 0), then RUNS runs of SECONDS_PER_RUN at CONNECTIONS; prints one
-# Markdown row of medians (req/s, p50, p95, p99, non-2xx); keeps the median req/s in LAST_RPS for ratios and each run's
-# JSON line in LAST_RUNS.
+# measure LABEL URL [wrk args]: WARMUP seconds of warm-up (none when 0), then RUNS runs of SECONDS_PER_RUN at
+# CONNECTIONS; prints one Markdown row of medians (req/s, p50, p95, p99, non-2xx); keeps the median req/s in LAST_RPS for
+# ratios and each run's JSON line in LAST_RUNS.
 measure() {
   local label=$1 url=$2; shift 2
   local runs=()
