@@ -16,6 +16,6 @@ public sealed class RuntimeSettingsTests
         Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
         // DATAS's gen0 budget, in percent of its default. The GC reads this public name (GC.GetConfigurationVariables()
         // shows it as GCDGen0GrowthPercent); a misspelled key would be ignored without a word.
-        Assert.Equal(10, properties.GetProperty("System.GC.DGen0GrowthPercent").GetInt32());
+        Assert.Equal(25, properties.GetProperty("System.GC.DGen0GrowthPercent").GetInt32());
     }
 }
