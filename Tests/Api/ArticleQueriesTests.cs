@@ -1,9 +1,9 @@
+using System.Text.RegularExpressions;
 using AspireScale.Api.Articles;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Read-path benchmark through the balancer, side by side with the bare Kestrel baseline returning the same bytes, in one
 # run: cached article GET and 20-article list (every cache on), the list with only the Redis output cache (balancer cache
-# off; through the balancer, then straight at one replica), `/alive` through the balancer (the ceiling of any answer from a replica), the list with no cache at all (two
-# replicas, then one, then that one without the balancer), the API replicas' resident memory after each load and its
-# peak, and the list's bytes with and without compression. wrk against 127.0.0.1 only, RUNS runs of DURATION seconds
-# each, medians printed as Markdown.
+# off; through the balancer, then straight at one replica), `/alive` through the balancer (the ceiling of any answer
+# from a replica), the list with no cache at all (two replicas, then one, then that one without the balancer), the API
+# replicas' resident memory after each load and its peak, and the list's bytes with and without compression. wrk against
+# 127.0.0.1 only, RUNS runs of DURATION seconds each, medians printed as Markdown.
 #
 #   CONFIGURATION=Release bench/http/run.sh          # RUNS=3 DURATION=10 CONNECTIONS=32 by default
 #   SEED=1 bench/http/run.sh                          # seed 1,000 users / 20,000 articles first (bench/seed)

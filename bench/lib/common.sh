@@ -106,6 +106,9 @@ checkout_label() {
   echo "$(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain)" ] || echo '+changes')"
 }
 
+# replica_pid N: the process id of the running system's API replica N.
+replica_pid() { jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].pid' "$APPHOST_JSON"; }
+
 # replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {
   jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#'

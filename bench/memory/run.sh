@@ -56,7 +56,7 @@ smaps_row() {
 one_start() {
   local label=$1 pid url rps first
   start_uncached_replica "$2" "$3"
-  pid=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].pid' "$APPHOST_JSON")
+  pid=$(replica_pid 0)
   url="$(replica_url 0)/api/articles?limit=20"
   curl -fsS -o "$WORK/list.json" "$url"
   first=$(smaps_row "$pid")

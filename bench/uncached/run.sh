@@ -50,7 +50,7 @@ one_start() {
   postmasters=$(jq -r '.resources[] | select(.name | startswith("postgres")) | .replicas[].pid' "$APPHOST_JSON")
   sessions=$(for postmaster in $postmasters; do pgrep -P "$postmaster" -f '^postgres: conduit conduit ' || true; done)
   [ -n "$sessions" ] || { echo "no PostgreSQL session of the conduit role found" >&2; exit 1; }
-  replica=$(jq -r '.resources[] | select(.name == "api") | .replicas[0].pid' "$APPHOST_JSON")
+  replica=$(replica_pid 0)
   pg0=$(cpu_ticks $sessions); api0=$(cpu_ticks "$replica")
   WARMUP=0 measure "$label, straight at the replica" "$(replica_url 0)/api/articles?limit=20"
   requests=$(printf '%s\n' "${LAST_RUNS[@]}" | sed -nE 's/.*"requests":([0-9]+).*/\1/p' | awk '{n += $1} END {print n + 0}')
