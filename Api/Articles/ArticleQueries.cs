@@ -117,7 +117,7 @@ internal static class ArticleQueries
     // 121 µs, bench/uncached). Written in, the generic plan is the custom one and PostgreSQL keeps it. Only two sizes
     // (the default, and the 10 RealWorld frontends send): each is a statement of its own in Npgsql's 20 auto-prepared
     // per connection, so any limit a client likes would push the hot ones out. Other pages keep both as parameters.
-    private static readonly int[] WrittenInLimits = [Limits.DefaultPageSize, 10];
+    internal static readonly int[] WrittenInLimits = [Limits.DefaultPageSize, 10];
 
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int? WrittenInLimit), Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
 

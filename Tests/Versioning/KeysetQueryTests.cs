@@ -48,4 +48,55 @@ public sealed class KeysetQueryTests(SharedTopologyFixture topology, InProcessAp
             Assert.DoesNotMatch(@"count\(\*\)(::int)?\s+FROM articles", sql);
         }
     }
+
+    // As on v1, the unfiltered first page in the default shape at the sizes clients ask for (20, 10) is a compiled query
+    // with its limit (one more, to see whether a next page exists) written into the SQL, so PostgreSQL can keep one plan
+    // for it. Any other size, filter, field set or cursor sends the limit as a parameter, so what a client makes up
+    // cannot each become a statement of its own. The compiled page must agree with the others, cursor included.
+    [Fact]
+    public async Task TheUnfilteredFirstPageOfTwentyOrTenHasItsLimitWrittenInAndEveryOtherPageSendsItAsAParameter()
+    {
+        var conduit = new ConduitClient(http);
+        var author = await conduit.RegisterAsync("literal");
+        for (var i = 0; i < 21; i++)
+        {
+            await conduit.CreateArticleAsync(author);
+        }
+
+        await topology.App.WaitForReplicaAsync();
+        var (twenty, twentySql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=20");
+        var (ten, tenSql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=10");
+        var (afterTen, afterTenSql) = await SqlCapture.GetAsync(http, $"/api/v2/articles?limit=10&cursor={ten.Str("nextCursor")}");
+        var (sparse, sparseSql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=20&fields=slug");
+        var (_, sevenSql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=7");
+        var (_, byAuthorSql) = await SqlCapture.GetAsync(http, $"/api/v2/articles?limit=20&author={author.Username}");
+
+        Assert.Equal(20, twenty.Slugs().Length);
+        Assert.Equal(twenty.Slugs()[..10], ten.Slugs());
+        Assert.Equal(twenty.Slugs()[10..], afterTen.Slugs());
+        Assert.Equal(twenty.Slugs(), sparse.Slugs());
+        Assert.Matches(@"\bLIMIT 21\b", Assert.Single(twentySql));
+        Assert.Matches(@"\bLIMIT 11\b", Assert.Single(tenSql));
+        foreach (var sql in new[] { afterTenSql, sparseSql, sevenSql, byAuthorSql })
+        {
+            Assert.Matches(@"\bLIMIT @\w+", Assert.Single(sql));
+        }
+
+        // The viewer is the compiled query's parameter: its flags are the reader's own, and anonymous sees none of them.
+        var reader = await conduit.RegisterAsync("literal-reader");
+        var liked = twenty.Slugs()[3];
+        await conduit.FavoriteAsync(reader, liked);
+        await conduit.FollowAsync(reader, author.Username);
+        await topology.App.WaitForReplicaAsync();
+        var asReader = Article(await conduit.GetOkAsync("/api/v2/articles?limit=20", reader.Token), liked);
+        var asAnonymous = Article(await conduit.GetOkAsync("/api/v2/articles?limit=20"), liked);
+        Assert.True(asReader.GetProperty("favorited").GetBoolean());
+        Assert.True(asReader.GetProperty("author").GetProperty("following").GetBoolean());
+        Assert.False(asAnonymous.GetProperty("favorited").GetBoolean());
+        Assert.False(asAnonymous.GetProperty("author").GetProperty("following").GetBoolean());
+        Assert.Equal(1, asAnonymous.GetProperty("favoritesCount").GetInt32());
+    }
+
+    private static JsonElement Article(JsonElement page, string slug) =>
+        page.GetProperty("articles").EnumerateArray().Single(article => article.Str("slug") == slug);
 }
