@@ -82,7 +82,8 @@ internal static class ArticleQueries
                 && !db.FeedEntries.Any(e => e.UserId == follower && e.ArticleId == a.Id)));
 
     // The unfiltered set's size, from the row the triggers keep: counting 20,000 articles took 5 ms of PostgreSQL per page.
-    public static IQueryable<int> Total(ConduitDbContext db) => db.ArticleTotals.Select(t => t.ArticlesCount);
+    public static IQueryable<int> Total(ConduitDbContext db) =>
+        db.ArticleTotals.Where(t => t.Id == ArticleTotals.RowId).Select(t => t.ArticlesCount);
 
     // GET /api/articles: the filtered set is counted; the whole set's size is the totals row.
     public static Task<ArticlesEnvelope> ListAsync(
@@ -150,7 +151,9 @@ internal static class ArticleQueries
     {
         Expression<Func<ConduitDbContext, long, int, int, IQueryable<PageRow>>> page = (db, viewer, offset, limit) =>
             db.Articles.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(offset).Take(limit)
-                .Select(a => new PageRow(Summary(a, viewer), db.ArticleTotals.Select(t => t.ArticlesCount).First()));
+                .Select(a => new PageRow(
+                    Summary(a, viewer),
+                    db.ArticleTotals.Where(t => t.Id == ArticleTotals.RowId).Select(t => t.ArticlesCount).First()));
         var body = new SummaryInliner().Visit(page.Body);
         if (writtenInLimit is { } limit)
         {

@@ -42,6 +42,9 @@ public sealed class Article
 // read, not counted over every article on each request.
 public sealed class ArticleTotals
 {
+    // The only id the table's check constraint allows (ck_article_totals_single_row).
+    public const int RowId = 1;
+
     public int Id { get; set; }
     public int ArticlesCount { get; set; }
 }
