@@ -104,15 +104,9 @@ internal static class ArticleFields
     public static Expression<Func<Article, long, ArticleRow>> ProjectionFor(ArticleField fields) =>
         Projections.GetOrAdd(fields, static fields => BuildProjection(fields));
 
-    // The viewer id goes in as a field of an object, as a captured variable would, so EF sends it as a parameter and
-    // caches one plan per field set, not per viewer.
-    public static Expression<Func<Article, ArticleRow>> Projection(ArticleField fields, long viewer)
-    {
-        var projection = ProjectionFor(fields);
-        var viewerId = Expression.Field(Expression.Constant(new Viewer(viewer)), nameof(Viewer.Id));
-        return Expression.Lambda<Func<Article, ArticleRow>>(
-            ReplacingExpressionVisitor.Replace(projection.Parameters[1], viewerId, projection.Body), projection.Parameters[0]);
-    }
+    // EF sends the viewer id as a parameter and caches one plan per field set, not per viewer.
+    public static Expression<Func<Article, ArticleRow>> Projection(ArticleField fields, long viewer) =>
+        ArticleQueries.WithViewer(ProjectionFor(fields), viewer);
 
     private static Expression<Func<Article, long, ArticleRow>> BuildProjection(ArticleField fields)
     {
@@ -235,9 +229,4 @@ internal static class ArticleFields
         Expression.Bind(
             ((MemberExpression)target.Body).Member,
             new ReplacingExpressionVisitor([source.Parameters[0], source.Parameters[1]], [article, viewer]).Visit(source.Body));
-
-    private sealed class Viewer(long id)
-    {
-        public readonly long Id = id;
-    }
 }

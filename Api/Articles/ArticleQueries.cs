@@ -40,12 +40,14 @@ internal static class ArticleQueries
         a.FavoritesCount,
         new ProfileView(a.Author.Username, a.Author.Bio, a.Author.Image, a.Author.Followers.Any(f => f.FollowerId == viewer)));
 
-    // The viewer goes in as a field of an object, as a captured variable would, so EF sends it as a SQL parameter and
-    // every viewer shares one cached plan.
-    private static Expression<Func<Article, ArticleSummaryView>> ToSummary(long viewer) =>
-        Expression.Lambda<Func<Article, ArticleSummaryView>>(
-            Inline(SummaryFor, SummaryFor.Parameters[0], Expression.Field(Expression.Constant(new Viewer(viewer)), nameof(Viewer.Id))),
-            SummaryFor.Parameters[0]);
+    private static Expression<Func<Article, ArticleSummaryView>> ToSummary(long viewer) => WithViewer(SummaryFor, viewer);
+
+    // A projection whose second parameter is the viewer, for a query composed per request. The viewer goes in as a field
+    // of an object, as a captured variable would, so EF sends it as a SQL parameter and every viewer shares one plan.
+    public static Expression<Func<Article, T>> WithViewer<T>(Expression<Func<Article, long, T>> projection, long viewer) =>
+        Expression.Lambda<Func<Article, T>>(
+            Inline(projection, projection.Parameters[0], Expression.Field(Expression.Constant(new Viewer(viewer)), nameof(Viewer.Id))),
+            projection.Parameters[0]);
 
     public static Task<ArticleView?> FindAsync(ConduitDbContext db, string slug, long? viewer, CancellationToken cancellationToken) =>
         db.Articles.Where(a => a.Slug == slug).Select(ToView(viewer ?? 0)).SingleOrDefaultAsync(cancellationToken);
