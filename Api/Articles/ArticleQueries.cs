@@ -120,13 +120,15 @@ internal static class ArticleQueries
     // 121 µs, bench/uncached). Written in, the generic plan is the custom one and PostgreSQL keeps it. Only two sizes
     // (the default, and the 10 RealWorld frontends send): each is a statement of its own in Npgsql's 20 auto-prepared
     // per connection, so any limit a client likes would push the hot ones out. Other pages keep both as parameters.
-    internal static readonly int[] WrittenInLimits = [Limits.DefaultPageSize, 10];
+    private static readonly int[] WrittenInLimits = [Limits.DefaultPageSize, 10];
+
+    internal static bool IsWrittenInLimit(int limit) => WrittenInLimits.Contains(limit);
 
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int? WrittenInLimit), Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
 
     private static async Task<ArticlesEnvelope> UnfilteredPageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
-        int? writtenIn = paging.Offset == 0 && WrittenInLimits.Contains(paging.Limit) ? paging.Limit : null;
+        int? writtenIn = paging.Offset == 0 && IsWrittenInLimit(paging.Limit) ? paging.Limit : null;
         var query = UnfilteredPages.GetOrCreateValue(db.Model)
             .GetOrAdd((db.GetType(), writtenIn), static variant => CompileUnfilteredPage(variant.WrittenInLimit));
         var rows = query(db, viewer, paging.Offset, paging.Limit);

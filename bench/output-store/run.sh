@@ -39,21 +39,22 @@ REDIS_URL=$(replica_url 0)
 replica=$(replica_pid 0)
 
 # start_copy NAME VAR=VALUE: the replica's process again on a free port, with its environment and one setting changed;
-# prints its URL once it answers /health.
+# sets COPY_URL once it answers /health. Called directly, not in $(...), so COPIES reaches the exit trap.
 start_copy() {
-  local name=$1 setting=$2 port; port=$(free_port)
-  local environment=()
-  mapfile -d '' environment < "/proc/$replica/environ"
+  local name=$1 setting=$2 port dotnet environment=()
+  port=$(free_port)
+  dotnet=$(readlink "/proc/$replica/exe")
+  mapfile -t -d '' environment < "/proc/$replica/environ"
   (cd "/proc/$replica/cwd" && exec env -i "${environment[@]}" "ASPNETCORE_URLS=http://127.0.0.1:$port" "$setting" \
-    "$(readlink "/proc/$replica/exe")" "$REPO/Api/bin/$CONFIGURATION/net10.0/Api.dll") >"$WORK/$name.out" 2>&1 &
+    "$dotnet" "$REPO/Api/bin/$CONFIGURATION/net10.0/Api.dll") >"$WORK/$name.out" 2>&1 &
   COPIES+=($!)
-  wait_http "http://127.0.0.1:$port/health" 60 || { cat "$WORK/$name.out" >&2; exit 1; }
-  echo "http://127.0.0.1:$port"
+  COPY_URL="http://127.0.0.1:$port"
+  wait_http "$COPY_URL/health" 60 || { cat "$WORK/$name.out" >&2; exit 1; }
 }
 [ "$(tr '\0' '\n' < "/proc/$replica/cmdline" | tail -n 1)" = "$REPO/Api/bin/$CONFIGURATION/net10.0/Api.dll" ] \
   || { echo "replica 0 is not $REPO/Api/bin/$CONFIGURATION/net10.0/Api.dll" >&2; exit 1; }
-MEMORY_URL=$(start_copy memory "ConnectionStrings__cache=")
-UNCACHED_URL=$(start_copy uncached "Caching__OutputCache=false")
+start_copy memory "ConnectionStrings__cache="; MEMORY_URL=$COPY_URL
+start_copy uncached "Caching__OutputCache=false"; UNCACHED_URL=$COPY_URL
 
 # A cached copy answers a repeated request from its cache (the output cache adds Age); the uncached one never does.
 served_from_cache() { curl -fsS -o /dev/null "$1$LIST"; curl -fsS -D - -o /dev/null "$1$LIST" | tr -d '\r' | grep -qi '^age:'; }
@@ -61,7 +62,9 @@ served_from_cache "$REDIS_URL" && served_from_cache "$MEMORY_URL" || { echo "a c
 ! served_from_cache "$UNCACHED_URL" || { echo "the uncached copy answered from a cache" >&2; exit 1; }
 
 curl -fsS -o "$WORK/list.json" "$UNCACHED_URL$LIST"
-cmp -s "$WORK/list.json" <(curl -fsS "$REDIS_URL$LIST") || { echo "the copies serve different lists" >&2; exit 1; }
+for url in "$REDIS_URL" "$MEMORY_URL"; do
+  cmp -s "$WORK/list.json" <(curl -fsS "$url$LIST") || { echo "$url serves a different list" >&2; exit 1; }
+done
 start_baseline "$WORK/list.json" "application/json; charset=utf-8"
 
 echo "## The output cache's store, cached 20-article list straight at one process ($(checkout_label), $(nproc) cores,"
