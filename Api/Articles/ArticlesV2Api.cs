@@ -116,17 +116,17 @@ public static class ArticlesV2Api
 
     // The unfiltered first page in the default shape, the hottest v2 read, is compiled ahead as v1's is (see
     // ArticleQueries.WrittenInLimits) and for the same reasons: a request skips building and funcletizing a LINQ tree, and
-    // the limit is SQL text, so PostgreSQL can keep one plan, as it does for v1's, where a parameterized LIMIT had it plan
-    // every execution. A
-    // query built per request cannot have that literal: EF makes even a constant Take a parameter, and EF.Constant has EF
-    // generate the SQL afresh on every execution (a tenth of a replica's CPU in perf). Only the default field set, so
-    // ?fields= cannot make a client compile thousands of queries; once per model and context type, as v1's.
+    // the limit is SQL text, so PostgreSQL keeps one generic plan (KeysetQueryTests reads it from pg_prepared_statements)
+    // where a parameterized LIMIT had it plan every execution. A query built per request cannot have that literal: EF
+    // makes even a constant Take a parameter, and EF.Constant has EF generate the SQL afresh on every execution (a tenth
+    // of a replica's CPU in perf). Only the default field set, so ?fields= cannot make a client compile thousands of
+    // queries; once per model and context type, as v1's.
     private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int Take), Func<ConduitDbContext, long, IAsyncEnumerable<ArticleRow>>>> FirstPages = [];
 
     private static bool IsCompiledFirstPage(KeysetPage page, ArticleField fields) =>
         page.After is null && fields == ArticleField.Summary && ArticleQueries.IsWrittenInLimit(page.Limit);
 
-    private static async Task<JsonObject> CompiledFirstPageAsync(
+    internal static async Task<JsonObject> CompiledFirstPageAsync(
         ConduitDbContext db, KeysetPage page, long viewer, byte[] cursorKey, CancellationToken cancellationToken)
     {
         var query = FirstPages.GetOrCreateValue(db.Model).GetOrAdd((db.GetType(), page.Limit + 1), static key => CompileFirstPage(key.Take));

@@ -92,17 +92,7 @@ public sealed class ArticleQueriesTests(SharedTopologyFixture topology, InProces
             Assert.Equal(10, first.Articles.Count);
             Assert.Equal(first.Articles[2].Slug, second.Articles[0].Slug);
 
-            await using var command = db.Database.GetDbConnection().CreateCommand();
-            command.CommandText = "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM articles%'";
-            var statements = new List<(string Sql, long GenericPlans, long CustomPlans)>();
-            await using (var reader = await command.ExecuteReaderAsync())
-            {
-                while (await reader.ReadAsync())
-                {
-                    statements.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-                }
-            }
-
+            var statements = await PreparedStatements.ReadAsync(db, "FROM articles");
             await db.Database.CloseConnectionAsync();
             var firstPage = statements.Where(s => Regex.IsMatch(s.Sql, @"\bLIMIT 10\b")).ToList();
             Assert.True(firstPage.Count == 1, $"{name}: no single prepared first-page statement with its limit written in among {statements.Count}");

@@ -1,6 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using AspireScale.Api.Articles;
+using AspireScale.Api.Data;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireScale.Tests.Versioning;
 
@@ -57,13 +62,7 @@ public sealed class KeysetQueryTests(SharedTopologyFixture topology, InProcessAp
     public async Task TheUnfilteredFirstPageOfTwentyOrTenHasItsLimitWrittenInAndEveryOtherPageSendsItAsAParameter()
     {
         var conduit = new ConduitClient(http);
-        var author = await conduit.RegisterAsync("literal");
-        for (var i = 0; i < 21; i++)
-        {
-            await conduit.CreateArticleAsync(author);
-        }
-
-        await topology.App.WaitForReplicaAsync();
+        var author = await AuthorOfAsync(conduit, "literal", articles: 21);
         var (twenty, twentySql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=20");
         var (ten, tenSql) = await SqlCapture.GetAsync(http, "/api/v2/articles?limit=10");
         var (afterTen, afterTenSql) = await SqlCapture.GetAsync(http, $"/api/v2/articles?limit=10&cursor={ten.Str("nextCursor")}");
@@ -95,6 +94,54 @@ public sealed class KeysetQueryTests(SharedTopologyFixture topology, InProcessAp
         Assert.False(asAnonymous.GetProperty("favorited").GetBoolean());
         Assert.False(asAnonymous.GetProperty("author").GetProperty("following").GetBoolean());
         Assert.Equal(1, asAnonymous.GetProperty("favoritesCount").GetInt32());
+    }
+
+    // What the written-in limit buys: on each context's own session PostgreSQL runs the compiled first page on a generic
+    // plan it keeps. Npgsql prepares a statement on its fifth use and PostgreSQL plans its first five executions one by
+    // one; with the limit a parameter, it would go on planning each execution (as v1's page did, ArticleQueriesTests).
+    [Fact]
+    public async Task PostgreSqlKeepsOnePlanForTheCompiledFirstPageOnThePrimaryAndTheReplica()
+    {
+        await AuthorOfAsync(new ConduitClient(http), "kept-plan", articles: 11);
+        using var scope = api.For(topology.App).Services.CreateScope();
+        foreach (var db in new ConduitDbContext[]
+        {
+            scope.ServiceProvider.GetRequiredService<ConduitDbContext>(),
+            scope.ServiceProvider.GetRequiredService<ConduitReadDbContext>(),
+        })
+        {
+            var name = db.GetType().Name;
+            await db.Database.OpenConnectionAsync();
+            JsonObject page = null!;
+            for (var i = 0; i < 15; i++)
+            {
+                page = await ArticlesV2Api.CompiledFirstPageAsync(db, new KeysetPage(10, null), 0, CursorKey, CancellationToken.None);
+            }
+
+            var statements = await PreparedStatements.ReadAsync(db, "LIMIT 11");
+            await db.Database.CloseConnectionAsync();
+            Assert.Equal(10, page["articles"]!.AsArray().Count);
+            Assert.NotNull(page["nextCursor"]);
+            Assert.True(statements.Count == 1, $"{name}: {statements.Count} prepared statements with LIMIT 11, not one");
+            Assert.True(
+                statements[0].GenericPlans > 0,
+                $"{name}: PostgreSQL planned the first page on every execution ({statements[0].CustomPlans} custom plans)");
+        }
+    }
+
+    private static readonly byte[] CursorKey = new byte[32];
+
+    // A new author of that many articles, the newest in the list, visible on the read replica too.
+    private async Task<TestUser> AuthorOfAsync(ConduitClient conduit, string prefix, int articles)
+    {
+        var author = await conduit.RegisterAsync(prefix);
+        for (var i = 0; i < articles; i++)
+        {
+            await conduit.CreateArticleAsync(author);
+        }
+
+        await topology.App.WaitForReplicaAsync();
+        return author;
     }
 
     private static JsonElement Article(JsonElement page, string slug) =>
