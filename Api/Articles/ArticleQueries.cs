@@ -1,11 +1,8 @@
-using System.Collections.Concurrent;
 using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using AspireScale.Api.Profiles;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace AspireScale.Api.Articles;
 
@@ -109,11 +106,9 @@ internal static class ArticleQueries
     }
 
     // The unfiltered list, the hottest read, is compiled ahead, so a request skips building, funcletizing and hashing its
-    // LINQ tree: that was a fifth of what the uncached list allocated. Once per model, since EF refuses to run a compiled
-    // query against another, and per context type within it: the primary and replica contexts share the compiled model,
-    // but EF fixes at compilation whether results are buffered, from the compiling context's execution strategy (the
-    // primary retries, so it buffers; the replica streams). The set's size rides along as a scalar subquery of the totals
-    // row, so a page is one round trip; only a page past the end needs the size on its own. The order is PageAsync's.
+    // LINQ tree: that was a fifth of what the uncached list allocated (once per model and context type, CompiledQueries).
+    // The set's size rides along as a scalar subquery of the totals row, so a page is one round trip; only a page past
+    // the end needs the size on its own. The order is PageAsync's.
     // The first page at the sizes clients ask for has its limit written into the SQL and no OFFSET: with a parameter for
     // either, PostgreSQL's generic plan assumes a tenth of the table and hash-joins every user, so it plans the
     // statement afresh on every execution, and planning was two thirds of its cost (pgbench, prepared: 342 µs against
@@ -124,14 +119,13 @@ internal static class ArticleQueries
 
     internal static bool IsWrittenInLimit(int limit) => WrittenInLimits.Contains(limit);
 
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int? WrittenInLimit), Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>>> UnfilteredPages = [];
+    private static readonly CompiledQueries<int?, Func<ConduitDbContext, long, int, int, IAsyncEnumerable<PageRow>>> UnfilteredPages =
+        new(CompileUnfilteredPage);
 
     private static async Task<ArticlesEnvelope> UnfilteredPageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
         int? writtenIn = paging.Offset == 0 && IsWrittenInLimit(paging.Limit) ? paging.Limit : null;
-        var query = UnfilteredPages.GetOrCreateValue(db.Model)
-            .GetOrAdd((db.GetType(), writtenIn), static variant => CompileUnfilteredPage(variant.WrittenInLimit));
-        var rows = query(db, viewer, paging.Offset, paging.Limit);
+        var rows = UnfilteredPages.For(db, writtenIn)(db, viewer, paging.Offset, paging.Limit);
         var page = new List<ArticleSummaryView>(paging.Limit);
         var total = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken))

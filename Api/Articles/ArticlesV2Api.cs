@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -9,7 +7,6 @@ using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace AspireScale.Api.Articles;
@@ -120,8 +117,8 @@ public static class ArticlesV2Api
     // where a parameterized LIMIT had it plan every execution. A query built per request cannot have that literal: EF
     // makes even a constant Take a parameter, and EF.Constant has EF generate the SQL afresh on every execution (a tenth
     // of a replica's CPU in perf). Only the default field set, so ?fields= cannot make a client compile thousands of
-    // queries; once per model and context type, as v1's.
-    private static readonly ConditionalWeakTable<IModel, ConcurrentDictionary<(Type Context, int Take), Func<ConduitDbContext, long, IAsyncEnumerable<ArticleRow>>>> FirstPages = [];
+    // queries.
+    private static readonly CompiledQueries<int, Func<ConduitDbContext, long, IAsyncEnumerable<ArticleRow>>> FirstPages = new(CompileFirstPage);
 
     private static bool IsCompiledFirstPage(KeysetPage page, ArticleField fields) =>
         page.After is null && fields == ArticleField.Summary && ArticleQueries.IsWrittenInLimit(page.Limit);
@@ -129,9 +126,8 @@ public static class ArticlesV2Api
     internal static async Task<JsonObject> CompiledFirstPageAsync(
         ConduitDbContext db, KeysetPage page, long viewer, byte[] cursorKey, CancellationToken cancellationToken)
     {
-        var query = FirstPages.GetOrCreateValue(db.Model).GetOrAdd((db.GetType(), page.Limit + 1), static key => CompileFirstPage(key.Take));
         var rows = new List<ArticleRow>(page.Limit + 1);
-        await foreach (var row in query(db, viewer).WithCancellation(cancellationToken))
+        await foreach (var row in FirstPages.For(db, page.Limit + 1)(db, viewer).WithCancellation(cancellationToken))
         {
             rows.Add(row);
         }
