@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.OutputCaching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -25,8 +26,11 @@ public static class RedisExtensions
         options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
 
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
-        builder.Services.AddHealthChecks().AddRedis(
-            sp => sp.GetRequiredService<IConnectionMultiplexer>(), name: connectionName, tags: ["ready"]);
+        // Degraded, not Unhealthy: every user of Redis here falls back without it (cache misses, local rate limits), so a
+        // Redis outage must not fail /health and take every replica out of the balancer and the Container Apps ingress.
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            connectionName, sp => new RedisPingHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()),
+            HealthStatus.Degraded, ["ready"], TimeSpan.FromSeconds(1)));
     }
 
     public static void AddRedisOutputCache(this IHostApplicationBuilder builder, string connectionName, Action<OutputCacheOptions>? configure = null)
@@ -41,5 +45,29 @@ public static class RedisExtensions
             .Configure<IServiceProvider>((options, sp) =>
                 options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));
         builder.Services.AddOutputCache(options => configure?.Invoke(options));
+    }
+}
+
+// PING through the shared multiplexer, given up when the check's token fires: a Redis that hangs (a stopped process, a
+// partition) would otherwise hold /health for the multiplexer's whole timeout, past the probes' own, which is what
+// AspNetCore.HealthChecks.Redis does (its ping takes no token).
+internal sealed class RedisPingHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!redis.IsConnected)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "Redis is not connected.");
+        }
+
+        try
+        {
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:0.0} ms.");
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        {
+            return new HealthCheckResult(context.Registration.FailureStatus, "Redis did not answer PING.", exception);
+        }
     }
 }

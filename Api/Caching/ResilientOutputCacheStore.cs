@@ -8,8 +8,9 @@ namespace AspireScale.Api.Caching;
 // Wraps the shared (Redis) output cache store so that Redis being down costs nothing but cache misses:
 // - a failure or a disconnected multiplexer opens a short circuit: reads are misses, stores are skipped, no waiting on
 //   timeouts; after the break, the next call tries Redis again, so caching resumes by itself;
-// - an eviction that could not reach Redis means entries there may be stale, so the first call after the outage evicts
-//   every entry (tag "all") before anything is read;
+// - an eviction that could not reach Redis (here or on another replica) means entries there may be stale, so after any
+//   failure the first call that reaches Redis again evicts every entry (tag "all") before anything is read: a replica
+//   that saw the outage cannot know whether another one's write failed to evict;
 // - a response is not stored when one of its tags was evicted within StaleFillGuard (by any replica: the marks live in
 //   Redis too), and the marks are checked again after storing, so a read that raced a write cannot leave a stale entry.
 internal sealed partial class ResilientOutputCacheStore(
@@ -176,6 +177,7 @@ internal sealed partial class ResilientOutputCacheStore(
 
     private void Break(Exception exception)
     {
+        mustFlush = true;
         var until = time.GetTimestamp() + (long)(options.CurrentValue.RedisBreakFor.TotalSeconds * time.TimestampFrequency);
         Interlocked.Exchange(ref breakUntil, until);
         LogBroken(logger, exception);

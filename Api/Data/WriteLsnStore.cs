@@ -10,6 +10,9 @@ public sealed partial class WriteLsnStore(IMemoryCache local, ILogger<WriteLsnSt
 {
     private static readonly TimeSpan KeepFor = TimeSpan.FromMinutes(5);
 
+    // A Redis that hangs (rather than refusing) would hold the request for the multiplexer's whole timeout.
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(500);
+
     public async Task RememberAsync(long userId, ulong lsn)
     {
         local.Set(userId, lsn, KeepFor);
@@ -21,9 +24,9 @@ public sealed partial class WriteLsnStore(IMemoryCache local, ILogger<WriteLsnSt
 
         try
         {
-            await redis.GetDatabase().StringSetAsync(Key(userId), (long)lsn, KeepFor);
+            await redis.GetDatabase().StringSetAsync(Key(userId), (long)lsn, KeepFor).WaitAsync(CallTimeout);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
         {
             LogRedisFailed(logger, exception);
         }
@@ -39,13 +42,13 @@ public sealed partial class WriteLsnStore(IMemoryCache local, ILogger<WriteLsnSt
 
         try
         {
-            var shared = await redis.GetDatabase().StringGetAsync(Key(userId));
+            var shared = await redis.GetDatabase().StringGetAsync(Key(userId)).WaitAsync(CallTimeout);
             if (shared.TryParse(out long sharedLsn) && (known is null || (ulong)sharedLsn > known))
             {
                 return (ulong)sharedLsn;
             }
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
         {
             LogRedisFailed(logger, exception);
         }

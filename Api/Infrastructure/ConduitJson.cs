@@ -23,6 +23,7 @@ namespace AspireScale.Api.Infrastructure;
 [JsonSerializable(typeof(UpdateArticleEnvelope))]
 [JsonSerializable(typeof(ArticleEnvelope))]
 [JsonSerializable(typeof(ArticlesEnvelope))]
+[JsonSerializable(typeof(ArticlesPageV2))]
 [JsonSerializable(typeof(NewCommentEnvelope))]
 [JsonSerializable(typeof(CommentEnvelope))]
 [JsonSerializable(typeof(CommentsEnvelope))]

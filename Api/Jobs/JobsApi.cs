@@ -159,7 +159,8 @@ public static class JobsExtensions
 {
     public static IHostApplicationBuilder AddConduitJobs(this IHostApplicationBuilder builder)
     {
-        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Add(JobsJsonContext.Default));
+        // Ahead of the chain's reflection-based resolver (last by default), which would otherwise answer for these types.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, JobsJsonContext.Default));
         return builder;
     }
 }

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using AspireScale.Api.Auth;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,19 +11,22 @@ namespace AspireScale.Api.RateLimiting;
 // X-Api-Key (one configured in RateLimiting:ApiKeys), else the client IP; login and registration use the stricter "auth"
 // policy. Every limited response carries the IETF RateLimit-Policy and RateLimit headers
 // (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 with Retry-After. When Redis is unreachable each replica falls
-// back to a local token bucket of the same limit (so N replicas admit at most N times the limit during an outage)
-// instead of failing or admitting everything.
+// back to a local GCRA of the same limit (so N replicas admit at most N times the limit during an outage) instead of
+// failing or admitting everything; after a failed call it stops asking Redis for a few seconds, so a Redis that hangs
+// (rather than refusing connections) costs one timeout per replica, not one per request.
 internal sealed partial class RateLimitingMiddleware(
     RequestDelegate next,
     IOptionsMonitor<RateLimitingOptions> options,
     ILogger<RateLimitingMiddleware> logger,
-    IConnectionMultiplexer? redis = null) : IDisposable
+    TimeProvider time,
+    IConnectionMultiplexer? redis = null)
 {
     private const string ApiKeyHeader = "X-Api-Key";
     private static readonly string[] AuthEndpoints = ["CreateUser", "Login"];
 
     private readonly RedisGcraLimiter? shared = redis is null ? null : new RedisGcraLimiter(redis);
-    private readonly ConcurrentDictionary<string, TokenBucketRateLimiter> local = new(StringComparer.Ordinal);
+    private readonly LocalGcraLimiter local = new(time);
+    private long sharedBrokenUntil;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -71,36 +72,22 @@ internal sealed partial class RateLimitingMiddleware(
 
     private async Task<RateLimitDecision> AcquireAsync(string policy, string partition, RateLimitPolicy limits)
     {
-        if (shared is { IsConnected: true })
+        if (shared is { IsConnected: true } && time.GetTimestamp() >= Interlocked.Read(ref sharedBrokenUntil))
         {
             try
             {
                 return await shared.AcquireAsync(policy, partition, limits);
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            // A dropped connection fails its pending commands as cancelled: the request's own token is not involved.
+            catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
             {
+                Interlocked.Exchange(ref sharedBrokenUntil,
+                    time.GetTimestamp() + (long)(options.CurrentValue.RedisBreakFor.TotalSeconds * time.TimestampFrequency));
                 LogRedisFailed(logger, exception);
             }
         }
 
-        return AcquireLocally(policy, partition, limits);
-    }
-
-    private RateLimitDecision AcquireLocally(string policy, string partition, RateLimitPolicy limits)
-    {
-        var limiter = local.GetOrAdd($"{policy}:{partition}:{limits.PermitLimit}:{limits.Window.Ticks}", _ => new TokenBucketRateLimiter(new()
-        {
-            TokenLimit = limits.PermitLimit,
-            // One permit back every window/limit: the same rate as the shared GCRA.
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = limits.Window / limits.PermitLimit,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
-        using var lease = limiter.AttemptAcquire();
-        var remaining = (int)(limiter.GetStatistics()?.CurrentAvailablePermits ?? 0);
-        var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        return new RateLimitDecision(lease.IsAcquired, remaining, lease.IsAcquired ? TimeSpan.Zero : retry, limits.Window);
+        return local.Acquire($"{policy}:{partition}", limits);
     }
 
     // The token's user, else a known API key (by its hash: the key itself never becomes a Redis key), else the client
@@ -129,14 +116,6 @@ internal sealed partial class RateLimitingMiddleware(
         }
 
         return "ip:" + (address?.ToString() ?? "unknown");
-    }
-
-    public void Dispose()
-    {
-        foreach (var limiter in local.Values)
-        {
-            limiter.Dispose();
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis rate limiter unavailable; this replica limits locally")]

@@ -16,6 +16,9 @@ public sealed class RateLimitingOptions
     // The SHA-256 (hex) of each API key issued to a client (RateLimiting__ApiKeys__0=...): a request bearing one has a
     // quota of its own instead of its address's. Hashes, so configuration never holds a usable key.
     public IList<string> ApiKeys { get; } = [];
+
+    // After a failed call to Redis each replica limits locally for this long before asking Redis again.
+    public TimeSpan RedisBreakFor { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class RateLimitPolicy

@@ -65,7 +65,9 @@ public sealed partial class GatewayPurgeSubscriber : IAsyncDisposable
                 _listening = _redis.IsConnected;
                 return;
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            // A connection dropped mid-call fails it as cancelled, which is not our stopping.
+            catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException
+                && !_stopping.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             }

@@ -17,8 +17,11 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     private const int AuthLimit = 5;
 
     // The API keys issued to clients for this run: the replicas are configured with their hashes.
-    private static readonly string[] ApiKeys = [.. Enumerable.Range(0, 8).Select(_ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)))];
+    private static readonly string[] ApiKeys = [.. Enumerable.Range(0, 12).Select(_ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)))];
     private static int nextKey = -1;
+
+    // One for both replicas, as the AppHost gives its replicas: a token issued by one is valid on the other.
+    private static readonly string SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private readonly LimitedApi[] replicas = [new(topology.App, "cache"), new(topology.App, "cache")];
 
@@ -83,6 +86,46 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         // The general budget of the same key is untouched.
         using var read = await SendAsync(client, "/api/tags", key);
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
+    public async Task RegistrationIsLimitedAsStrictlyAsLogin()
+    {
+        using var client = replicas[0].CreateClient();
+        var key = IssuedKey();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= AuthLimit; i++)
+        {
+            var name = ConduitClient.UniqueName("limited");
+            using var response = await SendAsync(client, "/api/users", key, new { user = new { username = name, email = $"{name}@example.com", password = "password123" } });
+            statuses.Add(response.StatusCode);
+            if (i == AuthLimit)
+            {
+                Assert.Equal("\"auth\";q=5;w=3600", response.HeaderValue("RateLimit-Policy"));
+            }
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, AuthLimit).Append(HttpStatusCode.TooManyRequests), statuses);
+    }
+
+    [Fact]
+    public async Task ATokenIsItsUsersQuotaWhicheverKeyOrReplicaItComesThrough()
+    {
+        var clients = replicas.Select(r => r.CreateClient()).ToArray();
+        var (first, second) = (IssuedKey(), IssuedKey());
+        var name = ConduitClient.UniqueName("quota");
+        using var registered = await SendAsync(clients[0], "/api/users", IssuedKey(), new { user = new { username = name, email = $"{name}@example.com", password = "password123" } });
+        var token = (await registered.ReadJsonAsync(HttpStatusCode.Created)).GetProperty("user").Str("token");
+
+        using var viaFirst = await SendAsync(clients[0], "/api/user", first, token: token);
+        using var viaSecond = await SendAsync(clients[1], "/api/user", second, token: token);
+        using var keyAlone = await SendAsync(clients[1], "/api/tags", second);
+
+        // One partition (the user) across both keys and both replicas; the key without the token is a quota of its own.
+        Assert.Equal(HttpStatusCode.OK, viaSecond.StatusCode);
+        Assert.Equal(Remaining(viaFirst) - 1, Remaining(viaSecond));
+        Assert.Equal(GeneralLimit - 1, Remaining(keyAlone));
     }
 
     [Fact]
@@ -152,10 +195,15 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         return response.StatusCode;
     }
 
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string apiKey, object? body = null)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string apiKey, object? body = null, string? token = null)
     {
         using var request = new HttpRequestMessage(body is null ? HttpMethod.Get : HttpMethod.Post, path);
         request.Headers.Add("X-Api-Key", apiKey);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", token);
+        }
+
         if (body is not null)
         {
             request.Content = System.Net.Http.Json.JsonContent.Create(body);
@@ -176,7 +224,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
             }
 
             builder.UseSetting("ConnectionStrings:cache", cacheConnection is null ? "127.0.0.1:1,connectTimeout=200" : topology.GetConnectionString(cacheConnection));
-            builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            builder.UseSetting("Jwt:SigningKey", SigningKey);
             builder.UseSetting("RateLimiting:General:PermitLimit", GeneralLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("RateLimiting:General:Window", "01:00:00");
             builder.UseSetting("RateLimiting:Auth:PermitLimit", AuthLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
