@@ -160,6 +160,68 @@ public sealed class OutputCacheTests(SharedTopologyFixture topology) : IDisposab
         }
     }
 
+    // The writes that take something away (unfavorite, unfollow, deleting a comment or an article) and the ones that
+    // change a list (a new article, an edit): every view cached on a replica, in Redis or at the balancer, follows.
+    [Fact]
+    public async Task UndoingWritesAndDeletesReachEveryCachedViewOnEveryReplicaAndTheBalancer()
+    {
+        var author = await Gateway.RegisterAsync("undone");
+        var fan = await Gateway.RegisterAsync("undoer");
+        var slug = (await Gateway.CreateArticleAsync(author, description: "first description")).Str("slug");
+        var commentId = (await Gateway.CommentAsync(author, slug, "soon gone")).GetProperty("id").GetInt32();
+        await Gateway.FavoriteAsync(fan, slug);
+        await Gateway.FollowAsync(fan, author.Username);
+        await topology.App.WaitForReplicaAsync();
+
+        var article = $"/api/articles/{slug}";
+        var comments = $"/api/articles/{slug}/comments";
+        var byAuthor = $"/api/articles?author={author.Username}";
+        var profile = $"/api/profiles/{author.Username}";
+        await WaitForHitAsync(clients[0], article, fan.Token);
+        await WaitForHitAsync(clients[0], profile, fan.Token);
+        foreach (var path in new[] { article, comments, byAuthor })
+        {
+            await WaitForHitAsync(clients[0], path);
+            await GatewayProbes.WaitForGatewayHitAsync(clients[2], path);
+        }
+
+        await SucceedAsync(HttpMethod.Delete, $"{article}/favorite", fan);
+        await SucceedAsync(HttpMethod.Delete, $"{profile}/follow", fan);
+        await SucceedAsync(HttpMethod.Delete, $"{comments}/{commentId}", author);
+        var second = (await Gateway.CreateArticleAsync(author)).Str("slug");
+        await SucceedAsync(HttpMethod.Put, article, author, new { article = new { description = "second description" } });
+        await topology.App.WaitForReplicaAsync();
+
+        foreach (var client in clients)
+        {
+            var conduit = new ConduitClient(client);
+            var seenByFan = (await conduit.GetOkAsync(article, fan.Token)).GetProperty("article");
+            Assert.False(seenByFan.GetProperty("favorited").GetBoolean());
+            Assert.Equal(0, seenByFan.GetProperty("favoritesCount").GetInt32());
+            Assert.False(seenByFan.GetProperty("author").GetProperty("following").GetBoolean());
+            Assert.False(Following(await conduit.GetOkAsync(profile, fan.Token)));
+            Assert.Empty((await conduit.GetOkAsync(comments)).GetProperty("comments").EnumerateArray());
+            var listed = (await conduit.GetOkAsync(byAuthor)).GetProperty("articles").EnumerateArray().ToArray();
+            Assert.Equal([second, slug], listed.Select(a => a.Str("slug")));
+            Assert.Equal("second description", listed[1].Str("description"));
+        }
+
+        await SucceedAsync(HttpMethod.Delete, article, author);
+        await topology.App.WaitForReplicaAsync();
+
+        foreach (var client in clients)
+        {
+            var conduit = new ConduitClient(client);
+            using (var gone = await conduit.GetAsync(article))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+            }
+
+            var listed = (await conduit.GetOkAsync(byAuthor)).GetProperty("articles").EnumerateArray();
+            Assert.Equal([second], listed.Select(a => a.Str("slug")));
+        }
+    }
+
     [Fact]
     public async Task AnInvalidTokenIsRejectedEvenWhereAnAnonymousEntryIsCached()
     {
@@ -179,6 +241,12 @@ public sealed class OutputCacheTests(SharedTopologyFixture topology) : IDisposab
         {
             client.Dispose();
         }
+    }
+
+    private async Task SucceedAsync(HttpMethod method, string path, TestUser user, object? body = null)
+    {
+        using var response = await Gateway.SendAsync(method, path, body, user.Token);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode}");
     }
 
     private static bool Following(JsonElement profileEnvelope) => profileEnvelope.GetProperty("profile").GetProperty("following").GetBoolean();
