@@ -28,6 +28,8 @@ public sealed class CompressionTests(SharedTopologyFixture topology) : IDisposab
         using var json = JsonDocument.Parse(Decompress(await response.Content.ReadAsByteArrayAsync(), encoding));
         Assert.Equal(5, json.RootElement.GetProperty("articlesCount").GetInt32());
         Assert.EndsWith($"-{encoding}\"", response.Headers.ETag?.Tag, StringComparison.Ordinal);
+        // A shared cache must keep the encodings apart.
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
     }
 
     [Fact]

@@ -33,6 +33,27 @@ public sealed class HttpCachingTests(SharedTopologyFixture topology) : IDisposab
         Assert.Equal(HttpStatusCode.NotModified, hit.StatusCode);
     }
 
+    // Every cacheable read, not only the article: a strong ETag that revalidates to an empty 304.
+    [Fact]
+    public async Task EveryCacheableReadHasAStrongEtagThatRevalidatesTo304()
+    {
+        var author = await Conduit.RegisterAsync("etags");
+        var slug = (await Conduit.CreateArticleAsync(author, tags: ["etagged"])).Str("slug");
+        await Conduit.CommentAsync(author, slug, "revalidated");
+        await topology.App.WaitForReplicaAsync();
+
+        string[] paths = ["/api/tags", $"/api/profiles/{author.Username}", $"/api/articles/{slug}/comments",
+            $"/api/articles?author={author.Username}", $"/api/articles/{slug}", $"/api/v2/articles?author={author.Username}"];
+        foreach (var path in paths)
+        {
+            var etag = await EtagAsync(path);
+            Assert.False(etag.IsWeak, path);
+            using var response = await SendAsync(path, etag.Tag);
+            Assert.True(HttpStatusCode.NotModified == response.StatusCode, $"{path}: {(int)response.StatusCode}");
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        }
+    }
+
     [Fact]
     public async Task AnEditChangesTheEtagSoTheOldOneGetsTheNewBody()
     {
