@@ -44,7 +44,9 @@ public static class ManifestPublisher
         var env = new JsonObject();
         foreach (var reference in project.References)
         {
-            env[$"ConnectionStrings__{reference.Name}"] = $"{{{reference.Name}.connectionString}}";
+            // Under another name (WithReference(source, connectionName)) the value is still the source's own.
+            var source = reference is ConnectionAlias alias ? alias.Target : reference;
+            env[$"ConnectionStrings__{reference.Name}"] = $"{{{source.Name}.connectionString}}";
         }
 
         foreach (var service in project.ServiceReferences)

@@ -28,7 +28,10 @@ public sealed class ConnectionAlias(string name, IResourceWithConnectionString t
 {
     public string Name { get; } = name;
 
-    public Resource Server => target.Server;
+    // The resource behind the name: what a manifest's expression refers to.
+    public IResourceWithConnectionString Target { get; } = target;
 
-    public string GetConnectionString() => target.GetConnectionString();
+    public Resource Server => Target.Server;
+
+    public string GetConnectionString() => Target.GetConnectionString();
 }
