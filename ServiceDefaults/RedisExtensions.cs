@@ -48,6 +48,14 @@ public static class RedisExtensions
     }
 }
 
+public static class RedisFailures
+{
+    // How a call on the multiplexer fails when Redis is down or hangs: a connection dropped mid-call fails its pending
+    // commands as cancelled, whatever the caller's token says.
+    public static bool IsUnavailable(Exception exception) =>
+        exception is RedisException or TimeoutException or OperationCanceledException;
+}
+
 // PING through the shared multiplexer, given up when the check's token fires: a Redis that hangs (a stopped process, a
 // partition) would otherwise hold /health for the multiplexer's whole timeout, past the probes' own, which is what
 // AspNetCore.HealthChecks.Redis does (its ping takes no token).
@@ -65,7 +73,7 @@ internal sealed class RedisPingHealthCheck(IConnectionMultiplexer redis) : IHeal
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:0.0} ms.");
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception exception) when (RedisFailures.IsUnavailable(exception))
         {
             return new HealthCheckResult(context.Registration.FailureStatus, "Redis did not answer PING.", exception);
         }

@@ -24,7 +24,7 @@ internal sealed partial class ResilientOutputCacheStore(
 
     private readonly ConcurrentDictionary<string, long> localEvictions = new(StringComparer.Ordinal);
     private int recovering;
-    private long breakUntil;
+    private readonly Infrastructure.RedisBreaker breaker = new(time);
     private volatile bool mustFlush;
 
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ internal sealed partial class ResilientOutputCacheStore(
             return false;
         }
 
-        if (time.GetTimestamp() < Interlocked.Read(ref breakUntil))
+        if (breaker.IsOpen)
         {
             return false;
         }
@@ -178,8 +178,7 @@ internal sealed partial class ResilientOutputCacheStore(
     private void Break(Exception exception)
     {
         mustFlush = true;
-        var until = time.GetTimestamp() + (long)(options.CurrentValue.RedisBreakFor.TotalSeconds * time.TimestampFrequency);
-        Interlocked.Exchange(ref breakUntil, until);
+        breaker.Open(options.CurrentValue.RedisBreakFor);
         LogBroken(logger, exception);
     }
 

@@ -26,7 +26,7 @@ public sealed partial class WriteLsnStore(IMemoryCache local, ILogger<WriteLsnSt
         {
             await redis.GetDatabase().StringSetAsync(Key(userId), (long)lsn, KeepFor).WaitAsync(CallTimeout);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception exception) when (RedisFailures.IsUnavailable(exception))
         {
             LogRedisFailed(logger, exception);
         }
@@ -48,7 +48,7 @@ public sealed partial class WriteLsnStore(IMemoryCache local, ILogger<WriteLsnSt
                 return (ulong)sharedLsn;
             }
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception exception) when (RedisFailures.IsUnavailable(exception))
         {
             LogRedisFailed(logger, exception);
         }

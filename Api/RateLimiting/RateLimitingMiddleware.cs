@@ -26,7 +26,7 @@ internal sealed partial class RateLimitingMiddleware(
 
     private readonly RedisGcraLimiter? shared = redis is null ? null : new RedisGcraLimiter(redis);
     private readonly LocalGcraLimiter local = new(time);
-    private long sharedBrokenUntil;
+    private readonly Infrastructure.RedisBreaker sharedBreaker = new(time);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -72,17 +72,16 @@ internal sealed partial class RateLimitingMiddleware(
 
     private async Task<RateLimitDecision> AcquireAsync(string policy, string partition, RateLimitPolicy limits)
     {
-        if (shared is { IsConnected: true } && time.GetTimestamp() >= Interlocked.Read(ref sharedBrokenUntil))
+        if (shared is { IsConnected: true } && !sharedBreaker.IsOpen)
         {
             try
             {
                 return await shared.AcquireAsync(policy, partition, limits);
             }
-            // A dropped connection fails its pending commands as cancelled: the request's own token is not involved.
-            catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+            // The script takes no request token, so a cancellation here is the connection's, not the client's.
+            catch (Exception exception) when (RedisFailures.IsUnavailable(exception))
             {
-                Interlocked.Exchange(ref sharedBrokenUntil,
-                    time.GetTimestamp() + (long)(options.CurrentValue.RedisBreakFor.TotalSeconds * time.TimestampFrequency));
+                sharedBreaker.Open(options.CurrentValue.RedisBreakFor);
                 LogRedisFailed(logger, exception);
             }
         }

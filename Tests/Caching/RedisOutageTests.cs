@@ -15,15 +15,8 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task ReadsStaySuccessfulWhileRedisIsDownAndCachingResumesWhenItReturns()
     {
-        await using var app = await DistributedApplicationTestingBuilder.Create("--replicas", "2", "--gateway-cache", "off").StartAsync();
-        using var http = app.CreateHttpClient();
-        var conduit = new ConduitClient(http);
-        var author = await conduit.RegisterAsync("outage");
-        var slug = (await conduit.CreateArticleAsync(author)).Str("slug");
-        await app.WaitForReplicaAsync();
-        await OutputCacheTests.WaitForHitAsync(http, $"/api/articles/{slug}");
-
-        var cache = (await app.RefreshManifestAsync()).Resource("cache").Replicas[0];
+        await using var system = await StartWithACachedArticleAsync("outage");
+        var (app, http, conduit, author, slug, cache) = system;
         Process.GetProcessById(cache.Pid!.Value).Kill();
 
         // Every read while Redis is gone (and while it comes back) is a success served by the database.
@@ -56,15 +49,8 @@ public sealed class RedisOutageTests
     [Fact]
     public async Task AHungRedisLeavesEveryReplicaReadyAndItsStaleEntriesAreFlushedWhenItAnswersAgain()
     {
-        await using var app = await DistributedApplicationTestingBuilder.Create("--replicas", "2", "--gateway-cache", "off").StartAsync();
-        using var http = app.CreateHttpClient();
-        var conduit = new ConduitClient(http);
-        var author = await conduit.RegisterAsync("hung");
-        var slug = (await conduit.CreateArticleAsync(author)).Str("slug");
-        await app.WaitForReplicaAsync();
-        await OutputCacheTests.WaitForHitAsync(http, $"/api/articles/{slug}");
-
-        var cache = (await app.RefreshManifestAsync()).Resource("cache").Replicas[0];
+        await using var system = await StartWithACachedArticleAsync("hung");
+        var (app, http, conduit, author, slug, cache) = system;
         Signal(cache.Pid!.Value, "STOP");
         try
         {
@@ -106,6 +92,40 @@ public sealed class RedisOutageTests
         // Redis answers again with the entry the write could not evict: it must not be served.
         await OutputCacheTests.WaitForHitAsync(http, $"/api/articles/{slug}");
         Assert.Equal("written while Redis hung", (await conduit.GetOkAsync($"/api/articles/{slug}")).GetProperty("article").Str("body"));
+    }
+
+    // Two replicas, the balancer's cache off (so every hit seen is Redis's), and one article already cached in Redis.
+    private static async Task<CachedArticle> StartWithACachedArticleAsync(string prefix)
+    {
+        var app = await DistributedApplicationTestingBuilder.Create("--replicas", "2", "--gateway-cache", "off").StartAsync();
+        var http = app.CreateHttpClient();
+        try
+        {
+            var conduit = new ConduitClient(http);
+            var author = await conduit.RegisterAsync(prefix);
+            var slug = (await conduit.CreateArticleAsync(author)).Str("slug");
+            await app.WaitForReplicaAsync();
+            await OutputCacheTests.WaitForHitAsync(http, $"/api/articles/{slug}");
+            var cache = (await app.RefreshManifestAsync()).Resource("cache").Replicas[0];
+            return new CachedArticle(app, http, conduit, author, slug, cache);
+        }
+        catch
+        {
+            // The test never gets the system to dispose: stop it here.
+            http.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record CachedArticle(RunningAppHost App, HttpClient Http, ConduitClient Conduit, TestUser Author, string Slug, ReplicaEntry Cache)
+        : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await App.DisposeAsync();
+        }
     }
 
     private static void Signal(int pid, string signal)
