@@ -20,6 +20,15 @@ public static class ProcessTable
 
     public static int? ParentOf(int pid) => StatFields(pid) is { } fields && int.TryParse(fields[1], out var ppid) ? ppid : null;
 
+    // The parent, its parent, ... up to init.
+    public static IEnumerable<int> AncestorsOf(int pid)
+    {
+        for (var parent = ParentOf(pid); parent is > 0; parent = ParentOf(parent.Value))
+        {
+            yield return parent.Value;
+        }
+    }
+
     public static IReadOnlyList<int> DescendantsOf(int root)
     {
         var parents = AllPids().Select(pid => (pid, parent: ParentOf(pid))).Where(p => p.parent is not null).ToList();

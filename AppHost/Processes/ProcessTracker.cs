@@ -32,10 +32,12 @@ public sealed class ProcessTracker(string dataDirectory)
         }
 
         // Any server of ours still using this data folder whose entry was lost (only our own kinds of process: a shell
-        // tailing a log in the folder is left alone).
+        // tailing a log in the folder is left alone). Never the AppHost itself nor an ancestor: `dotnet run -- --data DIR`
+        // is a `dotnet` whose command line names the folder, and killing it orphaned the whole topology.
+        var spared = ProcessTable.AncestorsOf(self).Append(self).ToHashSet();
         foreach (var pid in ProcessTable.Find(cmdline => cmdline.Contains(dataDirectory, StringComparison.Ordinal)))
         {
-            if (pid != self && OurKinds.Contains(ProcessTable.NameOf(pid)))
+            if (!spared.Contains(pid) && OurKinds.Contains(ProcessTable.NameOf(pid)))
             {
                 NativeMethods.Signal(pid, PosixSignalNumber.Kill);
             }

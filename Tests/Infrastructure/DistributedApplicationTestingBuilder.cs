@@ -16,11 +16,19 @@ public sealed class DistributedApplicationTestingBuilder
     // Off to start a second AppHost on the same folder afterwards (data survives a restart).
     public bool DeleteDataDirectoryOnDispose { get; set; } = true;
 
+    // Start it as a developer does, `dotnet run --project AppHost -- ...`, in a process group of its own (so a test can
+    // send the group a terminal's Ctrl+C) with SIGINT's default action even if this test host inherited it ignored.
+    public bool ThroughDotnetRun { get; set; }
+
     public static DistributedApplicationTestingBuilder Create(params string[] appHostArgs) => new(appHostArgs);
 
     public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
     {
-        var app = RunningAppHost.Launch(AppHostDll(), DataDirectory, _args, DeleteDataDirectoryOnDispose);
+        IReadOnlyList<string> command = ThroughDotnetRun
+            ? ["env", "--default-signal=INT", "setsid", "dotnet", "run", "--project", Path.Combine(RepositoryRoot.Find(), "AppHost"),
+                "--no-build", "--configuration", Configuration, "--"]
+            : ["dotnet", AppHostDll()];
+        var app = RunningAppHost.Launch(command, DataDirectory, _args, DeleteDataDirectoryOnDispose);
         try
         {
             await app.WaitForReadyAsync(StartTimeout, cancellationToken);
@@ -33,11 +41,13 @@ public sealed class DistributedApplicationTestingBuilder
         }
     }
 
-    // AppHost/bin/<configuration>/net10.0/AppHost.dll next to the test's own configuration (Tests.csproj builds it first).
+    // The test's own configuration, which Tests.csproj built the AppHost in first.
+    private static string Configuration => AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+
+    // AppHost/bin/<configuration>/net10.0/AppHost.dll.
     internal static string AppHostDll()
     {
-        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = Path.Combine(RepositoryRoot.Find(), "AppHost", "bin", configuration, "net10.0", "AppHost.dll");
+        var path = Path.Combine(RepositoryRoot.Find(), "AppHost", "bin", Configuration, "net10.0", "AppHost.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing; build it with: dotnet build AppHost/AppHost.csproj");
     }
 }

@@ -51,16 +51,21 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public bool HasExited => _exited.Task.IsCompleted;
 
-    internal static RunningAppHost Launch(string appHostDll, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory)
+    // command: the program and its first arguments (`dotnet AppHost.dll`, or `dotnet run ... --`); then --data and args.
+    internal static RunningAppHost Launch(IReadOnlyList<string> command, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory)
     {
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(appHostDll);
+        foreach (var part in command.Skip(1))
+        {
+            startInfo.ArgumentList.Add(part);
+        }
+
         startInfo.ArgumentList.Add("--data");
         startInfo.ArgumentList.Add(dataDirectory);
         foreach (var arg in args)
@@ -259,9 +264,14 @@ public sealed class RunningAppHost : IAsyncDisposable
         return lines;
     }
 
+    public void Signal(string signal) => Signal(Pid, signal);
+
+    // A signal to the AppHost's whole process group, as a terminal's Ctrl+C sends SIGINT (needs a group of its own: setsid).
+    public void SignalProcessGroup(string signal) => Signal(-Pid, signal);
+
     private static void Signal(int pid, string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString()]) { RedirectStandardError = true, UseShellExecute = false });
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, "--", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { RedirectStandardError = true, UseShellExecute = false });
         kill?.WaitForExit();
     }
 }
