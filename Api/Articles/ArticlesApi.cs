@@ -17,15 +17,17 @@ public static partial class ArticlesApi
         var api = app.MapGroup("/api/articles").WithTags("Articles").RejectInvalidTokens();
 
         api.MapGet("", ListArticles).WithName("GetArticles");
-        api.MapGet("/{slug}", GetArticle).WithName("GetArticle");
+        api.MapGet("/{slug}", GetArticle).WithName("GetArticle").DescribesNotFound("article", "slug");
 
         var signedIn = api.MapGroup("").RequireAuthorization();
         signedIn.MapGet("/feed", GetFeed).WithName("GetArticlesFeed");
         signedIn.MapPost("", CreateArticle).WithName("CreateArticle");
-        signedIn.MapPut("/{slug}", UpdateArticle).WithName("UpdateArticle").ProducesErrors(StatusCodes.Status403Forbidden);
-        signedIn.MapDelete("/{slug}", DeleteArticle).WithName("DeleteArticle").ProducesErrors(StatusCodes.Status403Forbidden);
-        signedIn.MapPost("/{slug}/favorite", Favorite).WithName("CreateArticleFavorite").WithTags("Favorites");
-        signedIn.MapDelete("/{slug}/favorite", Unfavorite).WithName("DeleteArticleFavorite").WithTags("Favorites");
+        signedIn.MapPut("/{slug}", UpdateArticle).WithName("UpdateArticle").ProducesErrors(StatusCodes.Status403Forbidden)
+            .DescribesNotFound("article", "slug").DescribesError(StatusCodes.Status403Forbidden, "article", "forbidden", "the article is someone else's");
+        signedIn.MapDelete("/{slug}", DeleteArticle).WithName("DeleteArticle").ProducesErrors(StatusCodes.Status403Forbidden)
+            .DescribesNotFound("article", "slug").DescribesError(StatusCodes.Status403Forbidden, "article", "forbidden", "the article is someone else's");
+        signedIn.MapPost("/{slug}/favorite", Favorite).WithName("CreateArticleFavorite").WithTags("Favorites").DescribesNotFound("article", "slug");
+        signedIn.MapDelete("/{slug}/favorite", Unfavorite).WithName("DeleteArticleFavorite").WithTags("Favorites").DescribesNotFound("article", "slug");
 
         return api;
     }

@@ -23,7 +23,8 @@ public static class ArticlesV2Api
 
         api.MapGet("", ListArticles).WithName("GetArticlesV2").Produces<ArticlesPageV2>()
             .WithSummary("Articles, newest first, one keyset page at a time; filters as in v1, optional ?fields=.");
-        api.MapGet("/{slug}", GetArticle).WithName("GetArticleV2").Produces<ArticleEnvelope>().WithSummary("One article, optionally only ?fields=.");
+        api.MapGet("/{slug}", GetArticle).WithName("GetArticleV2").Produces<ArticleEnvelope>().WithSummary("One article, optionally only ?fields=.")
+            .DescribesNotFound("article", "slug");
         api.MapGroup("").RequireAuthorization().MapGet("/feed", GetFeed).WithName("GetArticlesFeedV2").Produces<ArticlesPageV2>()
             .WithSummary("The signed-in user's feed, one keyset page at a time, optional ?fields=.")
             .ProducesErrors(StatusCodes.Status401Unauthorized);

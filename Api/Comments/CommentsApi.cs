@@ -15,13 +15,14 @@ public static class CommentsApi
 {
     public static RouteGroupBuilder MapCommentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/articles/{slug}/comments").WithTags("Comments").RejectInvalidTokens();
+        var api = app.MapGroup("/api/articles/{slug}/comments").WithTags("Comments").RejectInvalidTokens().DescribesNotFound("article", "slug");
 
         api.MapGet("", GetComments).WithName("GetArticleComments");
 
         var signedIn = api.MapGroup("").RequireAuthorization();
         signedIn.MapPost("", AddComment).WithName("CreateArticleComment");
-        signedIn.MapDelete("/{id}", DeleteComment).WithName("DeleteArticleComment").ProducesErrors(StatusCodes.Status403Forbidden);
+        signedIn.MapDelete("/{id}", DeleteComment).WithName("DeleteArticleComment").ProducesErrors(StatusCodes.Status403Forbidden)
+            .DescribesNotFound("comment", "id on this article").DescribesError(StatusCodes.Status403Forbidden, "comment", "forbidden", "the comment is someone else's");
 
         return api;
     }
@@ -77,26 +78,37 @@ public static class CommentsApi
         return TypedResults.Created($"/api/articles/{slug}/comments/{id}", new CommentEnvelope(comment));
     }
 
-    public static async Task<Results<NoContent, UnprocessableEntity<ErrorEnvelope>, NotFound<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> DeleteComment(
+    public static async Task<Results<NoContent, NotFound<ErrorEnvelope>, JsonHttpResult<ErrorEnvelope>>> DeleteComment(
         string slug, string id, [AsParameters] CommentServices services, CancellationToken cancellationToken)
     {
-        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var commentId))
-        {
-            return ApiErrors.Invalid("id", "must be an integer");
-        }
-
         var me = services.User.RequiredId();
-        var deleted = await services.Db.Comments
-            .Where(c => c.Id == commentId && c.Article.Slug == slug && c.AuthorId == me)
-            .ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0)
+        // An id that is not a positive integer names no comment: it is "not found" like any other, not a malformed request.
+        // 0 matches nothing (identity ids start at 1), so the fallback below still tells a missing article apart.
+        var commentId = long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        if (commentId > 0)
         {
-            var exists = await services.Db.Comments.AnyAsync(c => c.Id == commentId && c.Article.Slug == slug, cancellationToken);
-            return exists ? ApiErrors.Forbidden("comment") : ApiErrors.NotFound("comment");
+            var deleted = await services.Db.Comments
+                .Where(c => c.Id == commentId && c.Article.Slug == slug && c.AuthorId == me)
+                .ExecuteDeleteAsync(cancellationToken);
+            if (deleted > 0)
+            {
+                await services.Reads.RecordWriteAsync(me, cancellationToken);
+                return TypedResults.NoContent();
+            }
         }
 
-        await services.Reads.RecordWriteAsync(me, cancellationToken);
-        return TypedResults.NoContent();
+        // One query on the failure path, naming what is missing outermost first: no article (null), no such comment on
+        // it (false, also when the comment belongs to another article), or someone else's comment (true).
+        var commentExists = await services.Db.Articles
+            .Where(a => a.Slug == slug)
+            .Select(a => (bool?)a.Comments.Any(c => c.Id == commentId))
+            .SingleOrDefaultAsync(cancellationToken);
+        return commentExists switch
+        {
+            null => ApiErrors.NotFound("article"),
+            false => ApiErrors.NotFound("comment"),
+            true => ApiErrors.Forbidden("comment"),
+        };
     }
 
     // One command: null when the article does not exist, else its comments newest first.

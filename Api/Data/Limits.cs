@@ -6,6 +6,7 @@ public static class Limits
     public const int Username = 64;
     public const int Email = 256;
     public const int Password = 256;
+    public const int PasswordMinimum = 8;
     public const int Bio = 2048;
     public const int Image = 2048;
     public const int Title = 256;

@@ -37,7 +37,23 @@ public static class ApiErrors
 
         return builder;
     }
+
+    // Documents one answer of a status in the OpenAPI documents: its error key and message and when it is given.
+    // OpenApiExtensions turns these into the response's description and named examples.
+    public static TBuilder DescribesError<TBuilder>(this TBuilder builder, int statusCode, string key, string message, string when)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ErrorDescription(statusCode, key, message, when));
+
+    // A 404's key names the missing resource of the path, outermost first. On a nested route the outer resource's goes on
+    // the route group: group metadata precedes its endpoints', so the document lists "article" before "comment", as the
+    // API checks them.
+    public static TBuilder DescribesNotFound<TBuilder>(this TBuilder builder, string resource, string identifiedBy)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.DescribesError(StatusCodes.Status404NotFound, resource, "not found", $"no {resource} has this {identifiedBy}");
 }
+
+// One documented error answer (see ApiErrors.DescribesError).
+public sealed record ErrorDescription(int StatusCode, string Key, string Message, string When);
 
 // A 401 in the spec's error format that names the scheme to authenticate with (RFC 9110 11.6.1), as the auth layer's own
 // challenge does: every 401 a handler or filter returns is one of these.

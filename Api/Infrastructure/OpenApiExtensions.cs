@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -50,5 +53,45 @@ public static class OpenApiExtensions
             };
             return Task.CompletedTask;
         });
+        options.AddOperationTransformer(DescribeErrors);
     }
+
+    // The answers an endpoint declared with DescribesError: the response of that status says which key is given when, and
+    // carries one named example body per key, so a client sees e.g. that a 404 on a comment may name the article.
+    private static Task DescribeErrors(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var described = context.Description.ActionDescriptor.EndpointMetadata.OfType<ErrorDescription>().Distinct();
+        foreach (var status in described.GroupBy(error => error.StatusCode))
+        {
+            // A description of a status the endpoint does not produce is a mistake in the route table: fail where tests see it.
+            if (operation.Responses?.GetValueOrDefault(status.Key.ToString(CultureInfo.InvariantCulture)) is not OpenApiResponse response)
+            {
+                throw new InvalidOperationException($"{context.Description.HttpMethod} {context.Description.RelativePath} describes a {status.Key} it does not produce.");
+            }
+
+            response.Description = $"{Lead(status.Key)} {string.Join("; ", status.Select(error => $"\"{error.Key}\" when {error.When}"))}.";
+            foreach (var media in response.Content?.Values ?? [])
+            {
+                media.Examples ??= new Dictionary<string, IOpenApiExample>();
+                // One example per key with all its messages, as the API gathers them (ValidationErrors).
+                foreach (var key in status.GroupBy(error => error.Key))
+                {
+                    media.Examples[key.Key] = new OpenApiExample
+                    {
+                        Summary = string.Join("; ", key.Select(error => error.When)),
+                        Value = new JsonObject { ["errors"] = new JsonObject { [key.Key] = new JsonArray([.. key.Select(error => JsonValue.Create(error.Message))]) } },
+                    };
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string Lead(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => "Not Found. The error key names the resource of the path that is missing, outermost first:",
+        StatusCodes.Status422UnprocessableEntity => "Unprocessable Entity. Each error key is an invalid field, all reported at once, e.g.",
+        _ => ReasonPhrases.GetReasonPhrase(status) + ":",
+    };
 }

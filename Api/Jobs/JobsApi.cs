@@ -21,8 +21,8 @@ public static class JobsApi
         var api = app.MapGroup("/api/v2").WithTags("Jobs").RejectInvalidTokens().RequireAuthorization();
 
         api.MapPost("/exports", CreateExport).WithName("CreateExport");
-        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob");
-        api.MapGet("/jobs/{id}/result", GetJobResult).WithName("GetJobResult");
+        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob").DescribesNotFound("job", "id among yours");
+        api.MapGet("/jobs/{id}/result", GetJobResult).WithName("GetJobResult").DescribesNotFound("job", "id among yours");
 
         return api;
     }

@@ -11,7 +11,7 @@ public static class ProfilesApi
 {
     public static RouteGroupBuilder MapProfilesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/profiles").WithTags("Profile").RejectInvalidTokens();
+        var api = app.MapGroup("/api/profiles").WithTags("Profile").RejectInvalidTokens().DescribesNotFound("profile", "username");
 
         api.MapGet("/{username}", GetProfile).WithName("GetProfileByUsername");
 

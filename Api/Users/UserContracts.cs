@@ -1,10 +1,14 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using AspireScale.Api.Data;
 
 namespace AspireScale.Api.Users;
 
 public sealed record NewUserEnvelope(NewUser? User);
 
-public sealed record NewUser(string? Username, string? Email, string? Password);
+// The Length attributes only document the rule in the OpenAPI schemas (nothing validates by attribute here); UserRules
+// enforces it, with the spec's error format. Login's password has no minimum.
+public sealed record NewUser(string? Username, string? Email, [property: Length(Limits.PasswordMinimum, Limits.Password)] string? Password);
 
 public sealed record LoginEnvelope(LoginUser? User);
 
@@ -20,6 +24,8 @@ public sealed class UpdateUser
 
     public string? Email { get; set; }
     public string? Username { get; set; }
+
+    [Length(Limits.PasswordMinimum, Limits.Password)]
     public string? Password { get; set; }
 
     public string? Bio

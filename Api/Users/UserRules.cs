@@ -29,6 +29,8 @@ internal static class UserRules
         return email;
     }
 
+    // A password as typed at login: present and within the column's reach, nothing more. The minimum is for new passwords
+    // only, so an account created before it (or a short wrong guess) is a failed login, not a validation error.
     // Not trimmed: spaces may be part of a password, but not all of it.
     public static string Password(ValidationErrors errors, string? value)
     {
@@ -40,6 +42,26 @@ internal static class UserRules
 
         return errors.MaxLength("password", value, Limits.Password);
     }
+
+    // A password being set (registration, PUT /user). Counted in code points, as NIST SP 800-63B counts characters: an
+    // emoji is one character, not two UTF-16 units.
+    public static string NewPassword(ValidationErrors errors, string? value)
+    {
+        var password = Password(errors, value);
+        if (password.Length > 0 && password.EnumerateRunes().Count() < Limits.PasswordMinimum)
+        {
+            errors.Add("password", PasswordTooShort);
+        }
+
+        return password;
+    }
+
+    // The endpoints that set a password say so in the OpenAPI documents.
+    public static TBuilder DescribesNewPasswordRule<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.DescribesError(StatusCodes.Status422UnprocessableEntity, "password", PasswordTooShort,
+            $"it has fewer than {Limits.PasswordMinimum} characters (or more than {Limits.Password}); logging in does not apply the minimum");
+
+    private static readonly string PasswordTooShort = $"is too short (minimum is {Limits.PasswordMinimum} characters)";
 
     // null or "" clears the bio (the API then answers null, never ""); only spaces is a mistake, not a bio.
     public static string? Bio(ValidationErrors errors, string? value) =>

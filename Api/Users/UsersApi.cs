@@ -14,12 +14,12 @@ public static class UsersApi
         // No invalid-token check on register and login: a client holding an expired token must still be able to sign in.
         var api = app.MapGroup("/api").WithTags("User and Authentication");
 
-        api.MapPost("/users", Register).WithName("CreateUser");
+        api.MapPost("/users", Register).WithName("CreateUser").DescribesNewPasswordRule();
         api.MapPost("/users/login", Login).WithName("Login").ProducesErrors(StatusCodes.Status401Unauthorized);
 
         var signedIn = api.MapGroup("/user").RequireAuthorization().ProducesErrors(StatusCodes.Status401Unauthorized);
         signedIn.MapGet("", GetCurrentUser).WithName("GetCurrentUser");
-        signedIn.MapPut("", UpdateCurrentUser).WithName("UpdateCurrentUser");
+        signedIn.MapPut("", UpdateCurrentUser).WithName("UpdateCurrentUser").DescribesNewPasswordRule();
 
         return api;
     }
@@ -35,7 +35,7 @@ public static class UsersApi
         var errors = new ValidationErrors();
         var username = UserRules.Username(errors, input.Username);
         var email = UserRules.Email(errors, input.Email);
-        var password = UserRules.Password(errors, input.Password);
+        var password = UserRules.NewPassword(errors, input.Password);
         if (errors.Any)
         {
             return ApiErrors.Invalid(errors);
@@ -107,10 +107,10 @@ public static class UsersApi
         var errors = new ValidationErrors();
         var email = input.Email is null ? null : UserRules.Email(errors, input.Email);
         var username = input.Username is null ? null : UserRules.Username(errors, input.Username);
-        var passwordHash = input.Password is null ? null : services.Passwords.Hash(UserRules.Password(errors, input.Password));
+        var password = input.Password is null ? null : UserRules.NewPassword(errors, input.Password);
         var bio = UserRules.Bio(errors, input.Bio);
         var image = UserRules.Image(errors, input.Image);
-        if (email is null && username is null && passwordHash is null && !input.HasBio && !input.HasImage)
+        if (email is null && username is null && password is null && !input.HasBio && !input.HasImage)
         {
             errors.Add("user", "must change at least one of email, username, password, bio, image");
         }
@@ -119,6 +119,9 @@ public static class UsersApi
         {
             return ApiErrors.Invalid(errors);
         }
+
+        // Hashed only once the request is valid: the hash is deliberately slow, and a rejected request should not pay it.
+        var passwordHash = password is null ? null : services.Passwords.Hash(password);
 
         var me = services.User.RequiredId();
         int updated;
