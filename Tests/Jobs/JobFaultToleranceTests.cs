@@ -5,7 +5,8 @@ using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.Jobs;
 
-// A topology of its own whose Worker honors test faults (slow jobs), because these tests kill the Worker and RabbitMQ.
+// A topology of its own whose Api accepts and Worker honors test faults (slow or failing jobs), because these tests kill
+// the Worker and RabbitMQ.
 public sealed class JobFaultTopologyFixture : IAsyncLifetime
 {
     private const string AllowTestFaults = "Jobs__AllowTestFaults";
