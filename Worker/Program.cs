@@ -9,6 +9,7 @@ builder.AddServiceDefaults();
 builder.AddNpgsqlDbContext<ConduitDbContext>("conduit", settings => settings.MaxPoolSize = builder.Configuration.GetValue("Jobs:Concurrency", 4) + 2);
 builder.AddRabbitMQClient("messaging");
 builder.AddJobProcessing();
+builder.AddMessageRetention();
 
 var app = builder.Build();
 

@@ -9,9 +9,6 @@ public sealed class Job
     public required string Kind { get; set; }
     public required string Status { get; set; }
     public required string Format { get; set; }
-    // Test-only knobs (slow or failing attempts), honored by the Worker only when Jobs:AllowTestFaults=true.
-    public int FaultDelayMs { get; set; }
-    public int FaultFailAttempts { get; set; }
     public string? IdempotencyKey { get; set; }
     public int Attempts { get; set; }
     public string? Error { get; set; }

@@ -7,10 +7,7 @@ namespace AspireScale.Api.Jobs;
 
 public sealed record NewExportEnvelope(NewExport? Export);
 
-// testFault is honored by the Worker only when Jobs:AllowTestFaults=true (test topologies); elsewhere it is ignored.
-public sealed record NewExport(string? Format, TestFault? TestFault);
-
-public sealed record TestFault(int DelayMs, int FailAttempts);
+public sealed record NewExport(string? Format);
 
 public sealed record JobEnvelope(JobView Job);
 
@@ -38,6 +35,7 @@ public sealed record ExportDocument(string Username, DateTime ExportedAt, IReadO
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(NewExportEnvelope))]
+[JsonSerializable(typeof(TestExportEnvelope))]
 [JsonSerializable(typeof(JobEnvelope))]
 [JsonSerializable(typeof(ExportDocument))]
 [JsonSerializable(typeof(NotificationsEnvelope))]

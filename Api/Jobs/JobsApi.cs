@@ -20,7 +20,11 @@ public static class JobsApi
     {
         var api = app.MapGroup("/api/v2").WithTags("Jobs").RejectInvalidTokens().RequireAuthorization();
 
-        api.MapPost("/exports", CreateExport).WithName("CreateExport");
+        // One route, two bindings: see TestFaults for why the test-only one is chosen here, once, at start-up.
+        var exports = TestFaults.Allowed(app.ServiceProvider.GetRequiredService<IConfiguration>())
+            ? api.MapPost("/exports", CreateExportWithTestFault)
+            : api.MapPost("/exports", CreateExport);
+        exports.WithName("CreateExport");
         api.MapGet("/jobs/{id}", GetJob).WithName("GetJob").DescribesNotFound("job", "id among yours");
         api.MapGet("/jobs/{id}/result", GetJobResult).WithName("GetJobResult").DescribesNotFound("job", "id among yours");
 
@@ -31,12 +35,22 @@ public static class JobsApi
 
     public static string ResultPath(Guid id) => $"/api/v2/jobs/{id}/result";
 
-    public static async Task<Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>>> CreateExport(
+    public static Task<Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>>> CreateExport(
         NewExportEnvelope request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, [AsParameters] JobServices services,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        SubmitExportAsync(request.Export?.Format, testFault: null, idempotencyKey, services, cancellationToken);
+
+    // Mapped instead of CreateExport only when Jobs:AllowTestFaults is on (TestFaults).
+    public static Task<Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>>> CreateExportWithTestFault(
+        TestExportEnvelope request, [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey, [AsParameters] JobServices services,
+        CancellationToken cancellationToken) =>
+        SubmitExportAsync(request.Export?.Format, request.Export?.TestFault, idempotencyKey, services, cancellationToken);
+
+    private static async Task<Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>>> SubmitExportAsync(
+        string? requestedFormat, TestFault? testFault, string? idempotencyKey, JobServices services, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
-        var format = request.Export?.Format?.Trim().ToLowerInvariant();
+        var format = requestedFormat?.Trim().ToLowerInvariant();
         if (format is not (ExportFormats.Json or ExportFormats.Csv))
         {
             errors.Add("format", "must be json or csv");
@@ -47,9 +61,9 @@ public static class JobsApi
             errors.Add(IdempotencyKeyHeader, $"must be 1 to {Limits.IdempotencyKey} characters");
         }
 
-        if (request.Export?.TestFault is { } fault && (fault.DelayMs is < 0 or > 600_000 || fault.FailAttempts is < 0 or > 100))
+        if (testFault is { } fault && (fault.DelayMs is < 0 or > TestFaults.MaxDelayMs || fault.FailAttempts is < 0 or > TestFaults.MaxFailAttempts))
         {
-            errors.Add("testFault", "delayMs must be 0..600000 and failAttempts 0..100");
+            errors.Add("testFault", $"delayMs must be 0..{TestFaults.MaxDelayMs} and failAttempts 0..{TestFaults.MaxFailAttempts}");
         }
 
         if (errors.Any)
@@ -58,11 +72,9 @@ public static class JobsApi
         }
 
         var me = services.User.RequiredId();
-        var faultDelayMs = request.Export?.TestFault?.DelayMs ?? 0;
-        var faultFailAttempts = request.Export?.TestFault?.FailAttempts ?? 0;
         if (idempotencyKey is not null && await FindByKeyAsync(services.Db, me, idempotencyKey, cancellationToken) is { } existing)
         {
-            return Replay(existing, format!, faultDelayMs, faultFailAttempts);
+            return Replay(existing, format!);
         }
 
         var now = services.Time.UtcNowMicroseconds();
@@ -74,13 +86,12 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Format = format!,
             IdempotencyKey = idempotencyKey,
-            FaultDelayMs = faultDelayMs,
-            FaultFailAttempts = faultFailAttempts,
             CreatedAt = now,
         };
         services.Db.Jobs.Add(job);
+        // The fault, if any, rides in the message rather than on the job: the jobs table has no test-only columns.
         services.Db.OutboxMessages.Add(Outbox.Message(
-            MessageTypes.ExportRequested, new ExportRequested(job.Id), MessagingJsonContext.Default.ExportRequested, now));
+            MessageTypes.ExportRequested, new ExportRequested(job.Id, testFault), MessagingJsonContext.Default.ExportRequested, now));
         try
         {
             await services.Db.SaveChangesAsync(cancellationToken);
@@ -88,7 +99,7 @@ public static class JobsApi
         catch (DbUpdateException exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
         {
             // A concurrent request with the same key won; answer with its job.
-            return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, format!, faultDelayMs, faultFailAttempts);
+            return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, format!);
         }
 
         services.Outbox.Wake();
@@ -118,9 +129,9 @@ public static class JobsApi
 
     // The job a key already stands for, if this request asks for the same export; a key reused for another one is the
     // client's error (422, as the IETF Idempotency-Key draft has it), not a replay that would hide the second request.
-    private static Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>> Replay(
-        Job existing, string format, int faultDelayMs, int faultFailAttempts) =>
-        existing.Format == format && existing.FaultDelayMs == faultDelayMs && existing.FaultFailAttempts == faultFailAttempts
+    // A test fault is not compared: the replay answers with the job made the first time, with that request's fault.
+    private static Results<Accepted<JobEnvelope>, UnprocessableEntity<ErrorEnvelope>> Replay(Job existing, string format) =>
+        existing.Format == format
             ? Accepted(existing)
             : ApiErrors.Invalid(IdempotencyKeyHeader, "was already used for a different export");
 

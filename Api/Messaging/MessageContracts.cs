@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AspireScale.Api.Jobs;
 
 namespace AspireScale.Api.Messaging;
 
@@ -13,7 +14,8 @@ public static class MessageTypes
     public const string CommentAdded = "comment.added";
 }
 
-public sealed record ExportRequested(Guid JobId);
+// TestFault only from a test topology (Jobs:AllowTestFaults); left out of the body when there is none.
+public sealed record ExportRequested(Guid JobId, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] TestFault? TestFault = null);
 
 // Fans out every article of this author that is not yet in the followers' feeds (so one message or ten say the same).
 public sealed record ArticlePublished(long AuthorId);

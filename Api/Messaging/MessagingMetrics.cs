@@ -13,6 +13,7 @@ public sealed class MessagingMetrics
     private readonly Histogram<double> _processingTime;
     private readonly Counter<long> _retries;
     private readonly Counter<long> _deadLetters;
+    private readonly Counter<long> _retentionDeleted;
     private long _queueDepth = -1;
 
     // Seconds, from milliseconds to a minute (the default buckets are shaped for milliseconds).
@@ -29,6 +30,7 @@ public sealed class MessagingMetrics
         _processingTime = meter.CreateHistogram<double>("messaging.process.duration", "s", "Time a consumer spent on one delivery.", advice: SecondsBuckets);
         _retries = meter.CreateCounter<long>("messaging.process.retries", "{message}", "Deliveries that failed and were scheduled for another attempt.");
         _deadLetters = meter.CreateCounter<long>("messaging.process.dead_letters", "{message}", "Messages moved to the dead-letter queue.");
+        _retentionDeleted = meter.CreateCounter<long>("messaging.retention.deleted", "{row}", "Processed outbox and inbox rows deleted for age, by table.");
         meter.CreateObservableGauge("messaging.queue.depth", () => Interlocked.Read(ref _queueDepth) is var depth and >= 0
             ? [new Measurement<long>(depth, new KeyValuePair<string, object?>("queue", MessagingTopology.JobsQueue))]
             : Array.Empty<Measurement<long>>(), "{message}", "Ready messages in conduit.jobs (last sample).");
@@ -46,6 +48,8 @@ public sealed class MessagingMetrics
     public void Retried(string type) => _retries.Add(1, new KeyValuePair<string, object?>("type", type));
 
     public void DeadLettered(string type) => _deadLetters.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    public void RetentionDeleted(string table, long rows) => _retentionDeleted.Add(rows, new KeyValuePair<string, object?>("table", table));
 
     public void QueueDepth(long depth) => Interlocked.Exchange(ref _queueDepth, depth);
 }

@@ -27,8 +27,8 @@ public sealed class DeadLetterTests(SharedTopologyFixture fixture) : IAsyncDispo
         await using (var batch = _jobs.Db.CreateBatch())
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                "INSERT INTO jobs (id, owner_id, kind, status, format, fault_delay_ms, fault_fail_attempts, attempts, created_at) " +
-                "VALUES ($1, $2, 'export', 'queued', 'xml', 0, 0, 0, now())") { Parameters = { new() { Value = jobId }, new() { Value = ownerId } } });
+                "INSERT INTO jobs (id, owner_id, kind, status, format, attempts, created_at) " +
+                "VALUES ($1, $2, 'export', 'queued', 'xml', 0, now())") { Parameters = { new() { Value = jobId }, new() { Value = ownerId } } });
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "INSERT INTO outbox_messages (message_id, type, payload, created_at) VALUES ($1, 'export.requested', $2, now())")
                 { Parameters = { new() { Value = messageId }, new() { Value = $"{{\"jobId\":\"{jobId}\"}}" } } });

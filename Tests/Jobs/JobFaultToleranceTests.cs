@@ -5,7 +5,8 @@ using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.Jobs;
 
-// A topology of its own whose Worker honors test faults (slow jobs), because these tests kill the Worker and RabbitMQ.
+// A topology of its own whose Api accepts and Worker honors test faults (slow or failing jobs), because these tests kill
+// the Worker and RabbitMQ.
 public sealed class JobFaultTopologyFixture : IAsyncLifetime
 {
     private const string AllowTestFaults = "Jobs__AllowTestFaults";
@@ -90,6 +91,24 @@ public sealed class JobFaultToleranceTests(JobFaultTopologyFixture fixture) : IC
 
         var ownerId = await _jobs.UserIdAsync(user.Username);
         Assert.Equal((long)Jobs, await _jobs.ScalarAsync<long>("SELECT count(*) FROM jobs WHERE owner_id = $1 AND status = 'succeeded'", ownerId));
+    }
+
+    [Fact]
+    public async Task WithTheTestSettingATestFaultFailsTheFirstAttemptsIsValidatedAndIsDocumented()
+    {
+        var user = await _jobs.Conduit.RegisterAsync("faulted");
+
+        var id = await _jobs.AcceptExportAsync(user, testFault: new { delayMs = 0, failAttempts = 2 });
+        var done = await _jobs.WaitForJobAsync(user, id, "succeeded", TimeSpan.FromSeconds(60));
+
+        // Attempts 1 and 2 failed on purpose (1 s and 2 s of backoff), the third ran the export.
+        Assert.Equal(3, done.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, await _jobs.ScalarAsync<int>(
+            "SELECT (payload::jsonb -> 'testFault' ->> 'failAttempts')::int FROM outbox_messages WHERE payload::jsonb ->> 'jobId' = $1", id.ToString()));
+        using var outOfRange = await _jobs.SubmitExportAsync(user, "json", testFault: new { delayMs = -1, failAttempts = 0 });
+        Assert.True((await outOfRange.AssertErrorsAsync(HttpStatusCode.UnprocessableEntity)).TryGetProperty("testFault", out _));
+        using var http = fixture.App.CreateHttpClient("api", 0);
+        Assert.Contains("testFault", await http.GetStringAsync("/openapi/v2.json"), StringComparison.Ordinal);
     }
 
     // The effect's inbox row: exactly one however many times the message was delivered.

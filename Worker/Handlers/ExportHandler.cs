@@ -49,9 +49,9 @@ public sealed partial class ExportHandler(
                 .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
                 .SetProperty(j => j.TraceId, traceId), cancellationToken);
 
-        if (options.Value.AllowTestFaults)
+        if (options.Value.AllowTestFaults && request.TestFault is { } fault)
         {
-            await InjectTestFaultsAsync(job, message.Attempt, cancellationToken);
+            await InjectTestFaultAsync(fault, message.Attempt, cancellationToken);
         }
 
         var (content, contentType) = await BuildExportAsync(db, job, cancellationToken);
@@ -101,16 +101,16 @@ public sealed partial class ExportHandler(
                 .SetProperty(j => j.CompletedAt, now), cancellationToken);
     }
 
-    private static async Task InjectTestFaultsAsync(Job job, int attempt, CancellationToken cancellationToken)
+    private static async Task InjectTestFaultAsync(TestFault fault, int attempt, CancellationToken cancellationToken)
     {
-        if (job.FaultDelayMs > 0)
+        if (fault.DelayMs > 0)
         {
-            await Task.Delay(job.FaultDelayMs, cancellationToken);
+            await Task.Delay(fault.DelayMs, cancellationToken);
         }
 
-        if (attempt <= job.FaultFailAttempts)
+        if (attempt <= fault.FailAttempts)
         {
-            throw new InvalidOperationException($"Test fault: attempt {attempt} of {job.FaultFailAttempts} failing attempt(s).");
+            throw new InvalidOperationException($"Test fault: attempt {attempt} of {fault.FailAttempts} failing attempt(s).");
         }
     }
 

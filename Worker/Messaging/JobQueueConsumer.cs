@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using AspireScale.Api.Messaging;
 using AspireScale.Worker.Handlers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -19,8 +20,8 @@ public static class JobProcessingExtensions
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section)
             .Validate(o => o.MaxAttempts >= 1 && o.RetryBaseDelay > TimeSpan.Zero && o.Prefetch >= 1 && o.Concurrency >= 1, "Invalid Jobs options")
             .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<MessagingMetrics>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<MessagingMetrics>();
         builder.Services.AddSingleton<IMessageHandler, ExportHandler>();
         builder.Services.AddSingleton<IMessageHandler, FeedFanoutHandler>();
         builder.Services.AddSingleton<IMessageHandler, CommentNotificationHandler>();

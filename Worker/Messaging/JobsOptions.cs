@@ -16,7 +16,8 @@ public sealed class JobsOptions
 
     public ushort Concurrency { get; set; } = 4;
 
-    // Lets an export's testFault (delay, failing attempts) take effect. Only test topologies set it.
+    // Lets an export's testFault (delay, failing attempts) take effect: the same setting (TestFaults.Setting) with which the
+    // Api accepts one at all. Only test topologies set it.
     public bool AllowTestFaults { get; set; }
 
     // The delay before attempt n + 1, for n = 1 .. MaxAttempts - 1: one retry queue per step.

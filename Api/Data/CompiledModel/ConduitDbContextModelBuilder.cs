@@ -12,7 +12,7 @@ namespace AspireScale.Api.Data.CompiledModel
     public partial class ConduitDbContextModel
     {
         private ConduitDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1998bb52-419d-4d6d-999d-4d431aab6055"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("2bde530c-6f6d-4b6a-b25d-76499d12aa96"), entityTypeCount: 11)
         {
         }
 

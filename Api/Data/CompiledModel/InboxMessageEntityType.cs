@@ -20,6 +20,7 @@ namespace AspireScale.Api.Data.CompiledModel
                 typeof(InboxMessage),
                 baseEntityType,
                 propertyCount: 3,
+                unnamedIndexCount: 1,
                 keyCount: 1);
 
             var messageId = runtimeEntityType.AddProperty(
@@ -54,6 +55,10 @@ namespace AspireScale.Api.Data.CompiledModel
             var key = runtimeEntityType.AddKey(
                 new[] { messageId, consumer });
             runtimeEntityType.SetPrimaryKey(key);
+
+            var index = runtimeEntityType.AddIndex(
+                new[] { processedAt });
+            index.AddAnnotation("Relational:Name", "ix_inbox_messages_processed_at");
 
             return runtimeEntityType;
         }

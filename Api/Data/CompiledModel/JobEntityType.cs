@@ -20,7 +20,7 @@ namespace AspireScale.Api.Data.CompiledModel
                 "AspireScale.Api.Data.Job",
                 typeof(Job),
                 baseEntityType,
-                propertyCount: 16,
+                propertyCount: 14,
                 navigationCount: 1,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 1,
@@ -71,24 +71,6 @@ namespace AspireScale.Api.Data.CompiledModel
                 nullable: true);
             error.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
             error.AddAnnotation("Relational:ColumnName", "error");
-
-            var faultDelayMs = runtimeEntityType.AddProperty(
-                "FaultDelayMs",
-                typeof(int),
-                propertyInfo: typeof(Job).GetProperty("FaultDelayMs", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(Job).GetField("<FaultDelayMs>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                sentinel: 0);
-            faultDelayMs.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
-            faultDelayMs.AddAnnotation("Relational:ColumnName", "fault_delay_ms");
-
-            var faultFailAttempts = runtimeEntityType.AddProperty(
-                "FaultFailAttempts",
-                typeof(int),
-                propertyInfo: typeof(Job).GetProperty("FaultFailAttempts", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                fieldInfo: typeof(Job).GetField("<FaultFailAttempts>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
-                sentinel: 0);
-            faultFailAttempts.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
-            faultFailAttempts.AddAnnotation("Relational:ColumnName", "fault_fail_attempts");
 
             var format = runtimeEntityType.AddProperty(
                 "Format",

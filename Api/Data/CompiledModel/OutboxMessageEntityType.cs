@@ -20,7 +20,7 @@ namespace AspireScale.Api.Data.CompiledModel
                 typeof(OutboxMessage),
                 baseEntityType,
                 propertyCount: 7,
-                unnamedIndexCount: 1,
+                unnamedIndexCount: 2,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -96,6 +96,11 @@ namespace AspireScale.Api.Data.CompiledModel
                 new[] { id });
             index.AddAnnotation("Relational:Filter", "sent_at IS NULL");
             index.AddAnnotation("Relational:Name", "ix_outbox_messages_unsent");
+
+            var index0 = runtimeEntityType.AddIndex(
+                new[] { sentAt });
+            index0.AddAnnotation("Relational:Filter", "sent_at IS NOT NULL");
+            index0.AddAnnotation("Relational:Name", "ix_outbox_messages_sent_at");
 
             return runtimeEntityType;
         }

@@ -14,8 +14,6 @@ internal sealed class JobConfiguration : IEntityTypeConfiguration<Job>
         job.Property(j => j.Kind).HasColumnName("kind").HasMaxLength(32);
         job.Property(j => j.Status).HasColumnName("status").HasMaxLength(16);
         job.Property(j => j.Format).HasColumnName("format").HasMaxLength(16);
-        job.Property(j => j.FaultDelayMs).HasColumnName("fault_delay_ms");
-        job.Property(j => j.FaultFailAttempts).HasColumnName("fault_fail_attempts");
         job.Property(j => j.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(Limits.IdempotencyKey);
         job.Property(j => j.Attempts).HasColumnName("attempts");
         job.Property(j => j.Error).HasColumnName("error");
@@ -48,6 +46,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         message.Property(m => m.SentAt).HasColumnName("sent_at");
         // The relay's claim query: unsent rows in commit order; sent rows drop out of the index.
         message.HasIndex(m => m.Id).HasFilter("sent_at IS NULL").HasDatabaseName("ix_outbox_messages_unsent");
+        // Retention's walk over sent rows, oldest first (Worker/Messaging/MessageRetention.cs); unsent rows stay out of it.
+        message.HasIndex(m => m.SentAt).HasFilter("sent_at IS NOT NULL").HasDatabaseName("ix_outbox_messages_sent_at");
     }
 }
 
@@ -60,6 +60,8 @@ internal sealed class InboxMessageConfiguration : IEntityTypeConfiguration<Inbox
         message.Property(m => m.MessageId).HasColumnName("message_id");
         message.Property(m => m.Consumer).HasColumnName("consumer").HasMaxLength(64);
         message.Property(m => m.ProcessedAt).HasColumnName("processed_at");
+        // Retention's walk, oldest first: without it each batch would scan the whole table.
+        message.HasIndex(m => m.ProcessedAt).HasDatabaseName("ix_inbox_messages_processed_at");
     }
 }
 

@@ -253,6 +253,9 @@ namespace AspireScale.Api.Data.Migrations
 
                     b.HasKey("MessageId", "Consumer");
 
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_inbox_messages_processed_at");
+
                     b.ToTable("inbox_messages", (string)null);
                 });
 
@@ -277,14 +280,6 @@ namespace AspireScale.Api.Data.Migrations
                     b.Property<string>("Error")
                         .HasColumnType("text")
                         .HasColumnName("error");
-
-                    b.Property<int>("FaultDelayMs")
-                        .HasColumnType("integer")
-                        .HasColumnName("fault_delay_ms");
-
-                    b.Property<int>("FaultFailAttempts")
-                        .HasColumnType("integer")
-                        .HasColumnName("fault_fail_attempts");
 
                     b.Property<string>("Format")
                         .IsRequired()
@@ -441,6 +436,10 @@ namespace AspireScale.Api.Data.Migrations
                     b.HasIndex("Id")
                         .HasDatabaseName("ix_outbox_messages_unsent")
                         .HasFilter("sent_at IS NULL");
+
+                    b.HasIndex("SentAt")
+                        .HasDatabaseName("ix_outbox_messages_sent_at")
+                        .HasFilter("sent_at IS NOT NULL");
 
                     b.ToTable("outbox_messages", (string)null);
                 });
