@@ -1,0 +1,81 @@
+namespace AspireScale.AppHost;
+
+// The AppHost's own options. Each is a configuration key under "AspireScale" (environment AspireScale__Replicas=3,
+// appsettings, or the command line); the short flags the README has always documented (--replicas 3, --fresh ...) are
+// rewritten to those keys before Aspire reads its arguments, so `dotnet run --project AppHost -- --replicas 3` still works.
+// Everything else (Aspire's own --publisher, --output-path, ...) passes through untouched.
+public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode)
+{
+    public const string Section = "AspireScale";
+
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["--replicas"] = "Replicas",
+        ["--workers"] = "Workers",
+        ["--port"] = "Port",
+        ["--data"] = "Data",
+        ["--otlp"] = "Otlp",
+        ["--balancing"] = "Balancing",
+        ["--gateway-cache"] = "GatewayCache",
+        ["--environment"] = "Environment",
+        ["--backing-services"] = "BackingServices",
+    };
+
+    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
+    {
+        ["--fresh"] = "Fresh",
+        ["--pgbouncer"] = "PgBouncer",
+    };
+
+    public static string[] RewriteFlags(string[] args)
+    {
+        var rewritten = new List<string>(args.Length);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (Flags.TryGetValue(args[i], out var key))
+            {
+                var value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                rewritten.Add($"--{Section}:{key}={value}");
+            }
+            else if (Switches.TryGetValue(args[i], out key))
+            {
+                rewritten.Add($"--{Section}:{key}=true");
+            }
+            else
+            {
+                rewritten.Add(args[i]);
+            }
+        }
+
+        return [.. rewritten];
+    }
+
+    public static AppHostSettings Read(IConfiguration configuration, string appHostDirectory)
+    {
+        var section = configuration.GetSection(Section);
+        var data = section["Data"] is { Length: > 0 } folder
+            ? Path.GetFullPath(folder)
+            : Path.GetFullPath(Path.Combine(appHostDirectory, "..", ".aspirescale"));
+        return new AppHostSettings(
+            Positive(section, "Replicas", 2),
+            Positive(section, "Workers", 1),
+            data,
+            section.GetValue("Fresh", false),
+            section["Environment"] is { Length: > 0 } environment ? environment : "Development",
+            (section["BackingServices"] ?? "processes").ToLowerInvariant() switch
+            {
+                "processes" or "local" => BackingServicesMode.LocalProcesses,
+                var other => throw new ArgumentException($"AspireScale:BackingServices takes 'processes' (containers come in a later step), not '{other}'."),
+            });
+    }
+
+    private static int Positive(IConfiguration section, string key, int fallback) =>
+        section[key] is not { } text ? fallback
+        : int.TryParse(text, out var value) && value > 0 ? value
+        : throw new ArgumentException($"AspireScale:{key} takes a positive number, not '{text}'.");
+}
+
+public enum BackingServicesMode
+{
+    LocalProcesses,
+}

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace AspireScale.AppHost;
+
+// What Aspire lacks for scripts and benchmarks: <data>/apphost.json with every resource's state, health, pid and endpoint
+// and the backing services' connection strings (rewritten on every change, temp + rename), each resource's console output
+// in <data>/logs/<resource>.log, and one line `ready: <url>` on the console once everything is up. The dashboard shows the
+// same; this is for programs.
+internal sealed class AppHostStateFile(
+    DistributedApplicationModel model,
+    ResourceNotificationService notifications,
+    ResourceLoggerService logs,
+    AppHostSettings settings,
+    IHostApplicationLifetime lifetime)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private readonly ConcurrentDictionary<string, (IResource Resource, CustomResourceSnapshot Snapshot)> _latest = new();
+    private readonly Lock _writeGate = new();
+    private string _state = "starting";
+    private bool _ready;
+
+    private string StatePath => Path.Combine(settings.DataDirectory, "apphost.json");
+
+    public void Start() => _ = Task.Run(() => WatchAsync(lifetime.ApplicationStopped));
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
+        Directory.CreateDirectory(Path.Combine(settings.DataDirectory, "logs"));
+        lifetime.ApplicationStopping.Register(() => Write("stopping"));
+        lifetime.ApplicationStopped.Register(() => Write("stopped"));
+        foreach (var resource in model.Resources.Where(r => r is not ParameterResource))
+        {
+            _ = Task.Run(() => CopyLogsAsync(resource, stoppingToken), stoppingToken);
+        }
+
+        try
+        {
+            await foreach (var change in notifications.WatchAsync(stoppingToken))
+            {
+                _latest[change.ResourceId] = (change.Resource, change.Snapshot);
+                await WriteAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteAsync(CancellationToken cancellationToken)
+    {
+        var connectionStrings = new Dictionary<string, string>();
+        // Only once a server runs: before its endpoint is allocated, resolving its connection string waits for it.
+        var running = _latest.Values.Where(e => e.Snapshot.State?.Text == KnownResourceStates.Running).Select(e => e.Resource).ToHashSet();
+        foreach (var resource in model.Resources.OfType<IResourceWithConnectionString>())
+        {
+            var server = resource is IResourceWithParent parent ? parent.Parent : resource;
+            if (running.Contains(server) && await resource.ConnectionStringExpression.GetValueAsync(cancellationToken) is { } value)
+            {
+                connectionStrings[resource.Name] = value;
+            }
+        }
+
+        if (!_ready && IsEverythingUp())
+        {
+            _ready = true;
+            _state = "running";
+            Write(_state, connectionStrings);
+            Console.WriteLine($"ready: {FrontDoor()}");
+            return;
+        }
+
+        Write(_state, connectionStrings);
+    }
+
+    private Dictionary<string, string>? _lastConnectionStrings;
+
+    private void Write(string state, Dictionary<string, string>? connectionStrings = null)
+    {
+        lock (_writeGate)
+        {
+            _state = state;
+            _lastConnectionStrings = connectionStrings ?? _lastConnectionStrings ?? [];
+            var resources = _latest.Values
+                .Where(e => e.Resource is not ParameterResource && !e.Snapshot.IsHidden)
+                .GroupBy(e => e.Resource.Name)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new
+                {
+                    Name = g.Key,
+                    Kind = g.First().Snapshot.ResourceType,
+                    State = StateOf(g.Select(e => e.Snapshot)),
+                    Health = HealthOf(g.Select(e => e.Snapshot)),
+                    Restarts = 0,
+                    Replicas = g.Select(e => new
+                    {
+                        Id = e.Snapshot.Properties.FirstOrDefault(p => p.Name == "resource.replicaId")?.Value?.ToString() ?? g.Key,
+                        Pid = PidOf(e.Snapshot),
+                        Endpoint = e.Snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url,
+                        State = StateOf([e.Snapshot]),
+                        Health = HealthOf([e.Snapshot]),
+                        Restarts = 0,
+                        e.Snapshot.ExitCode,
+                    }).OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
+                })
+                .ToList();
+            var document = new
+            {
+                State = state,
+                Url = FrontDoor(),
+                DataDirectory = settings.DataDirectory,
+                Pid = Environment.ProcessId,
+                ConnectionStrings = _lastConnectionStrings,
+                Resources = resources,
+            };
+            var temp = StatePath + ".tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(document, Json));
+            File.Move(temp, StatePath, overwrite: true);
+        }
+    }
+
+    private bool IsEverythingUp() =>
+        model.Resources.Where(r => r is not ParameterResource).All(resource =>
+        {
+            var snapshots = _latest.Values.Where(e => e.Resource == resource).Select(e => e.Snapshot).ToList();
+            if (snapshots.Count == 0)
+            {
+                return false;
+            }
+
+            return snapshots.All(s => s.IsHidden
+                || (s.State?.Text == KnownResourceStates.Finished || s.State?.Text == KnownResourceStates.Exited) && s.ExitCode == 0
+                || s.State?.Text == KnownResourceStates.Running && s.HealthStatus is null or HealthStatus.Healthy);
+        });
+
+    // The gateway once it runs here; until then the first API replica.
+    private string FrontDoor() =>
+        _latest.Values.Where(e => e.Resource.Name is "gateway" or "api-0").OrderBy(e => e.Resource.Name == "gateway" ? 0 : 1)
+            .SelectMany(e => e.Snapshot.Urls).FirstOrDefault(u => !u.IsInternal)?.Url.TrimEnd('/') ?? "";
+
+    private static string StateOf(IEnumerable<CustomResourceSnapshot> snapshots) =>
+        snapshots.Select(s => s.State?.Text switch
+        {
+            "Running" => "running",
+            "Finished" or "Exited" => "exited",
+            "FailedToStart" => "failed",
+            null or "" => "starting",
+            var other => other.ToLowerInvariant(),
+        }).Distinct().Aggregate((a, b) => a == b ? a : "mixed");
+
+    private static string HealthOf(IEnumerable<CustomResourceSnapshot> snapshots) =>
+        snapshots.All(s => s.HealthStatus is HealthStatus.Healthy || s.State?.Text == "Running" && s.HealthStatus is null) ? "healthy"
+        : snapshots.Any(s => s.HealthStatus is HealthStatus.Unhealthy) ? "unhealthy" : "unknown";
+
+    private static int? PidOf(CustomResourceSnapshot snapshot) =>
+        snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
+        && int.TryParse(value.ToString(), out var pid) ? pid : null;
+
+    private async Task CopyLogsAsync(IResource resource, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(settings.DataDirectory, "logs", resource.Name + ".log");
+        try
+        {
+            await using var file = new StreamWriter(path, append: true) { AutoFlush = true };
+            await foreach (var batch in logs.WatchAsync(resource).WithCancellation(cancellationToken))
+            {
+                foreach (var line in batch)
+                {
+                    await file.WriteLineAsync(line.Content);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

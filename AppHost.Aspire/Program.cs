@@ -1,0 +1,55 @@
+using AspireScale.AppHost;
+using AspireScale.AppHost.LocalProcesses;
+
+var builder = DistributedApplication.CreateBuilder(AppHostSettings.RewriteFlags(args));
+var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
+var data = new DataFolder(settings.DataDirectory, settings.Fresh);
+builder.AddStateFile(settings);
+
+var postgres = builder.AddPostgresProcess("postgres", data);
+var replica = postgres.AddReadReplica("postgres-replica", data);
+var conduit = postgres.AddDatabase("conduit");
+var conduitRead = replica.AddDatabase("conduit-read", "conduit");
+var cache = builder.AddRedisProcess("cache", data);
+var messaging = builder.AddRabbitMQProcess("messaging", data);
+var signingKey = builder.AddParameter("jwt-signing-key", () => data.SigningKey("jwt-signing-key"), secret: true);
+
+var migrations = builder.AddProject<Projects.MigrationService>("migrations")
+    .WithServiceEnvironment(settings)
+    .WithReference(conduit)
+    .WaitFor(conduit);
+
+// One resource per API replica, each on a port of its own: DCP's replica proxy balances per connection, and the gateway
+// balances per request, so it must reach every replica itself.
+for (var i = 0; i < settings.Replicas; i++)
+{
+    builder.AddProject<Projects.Api>($"api-{i}")
+        .WithUnproxiedHttpEndpoint()
+        .WithServiceEnvironment(settings)
+        .WithHttpHealthCheck("/health")
+        .WithEnvironment("Jwt__SigningKey", signingKey)
+        .WithReference(conduit)
+        .WithReference(conduitRead)
+        .WithReference(cache)
+        .WithReference(messaging)
+        .WaitFor(conduit)
+        .WaitFor(conduitRead)
+        .WaitFor(cache)
+        .WaitFor(messaging)
+        .WaitForCompletion(migrations);
+}
+
+builder.AddProject<Projects.Worker>("worker")
+    .WithReplicas(settings.Workers)
+    .WithServiceEnvironment(settings)
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health")
+    .WithReference(conduit)
+    .WithReference(cache)
+    .WithReference(messaging)
+    .WaitFor(conduit)
+    .WaitFor(cache)
+    .WaitFor(messaging)
+    .WaitForCompletion(migrations);
+
+builder.Build().Run();
