@@ -16,11 +16,14 @@ public sealed class DistributedApplicationTestingBuilder
     // Off to start a second AppHost on the same folder afterwards (data survives a restart).
     public bool DeleteDataDirectoryOnDispose { get; set; } = true;
 
+    // Settings for the services as environment variables (LoginProtection__Lockout=00:00:02), on top of SuiteSettings.
+    public Dictionary<string, string> Environment { get; } = [];
+
     public static DistributedApplicationTestingBuilder Create(params string[] appHostArgs) => new(appHostArgs);
 
     public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
     {
-        var app = RunningAppHost.Launch(AppHostDll(), DataDirectory, _args, DeleteDataDirectoryOnDispose);
+        var app = RunningAppHost.Launch(AppHostDll(), DataDirectory, _args, DeleteDataDirectoryOnDispose, Environment);
         try
         {
             await app.WaitForReadyAsync(StartTimeout, cancellationToken);

@@ -51,7 +51,8 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public bool HasExited => _exited.Task.IsCompleted;
 
-    internal static RunningAppHost Launch(string appHostDll, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory)
+    internal static RunningAppHost Launch(
+        string appHostDll, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory, IReadOnlyDictionary<string, string> environment)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -66,6 +67,12 @@ public sealed class RunningAppHost : IAsyncDisposable
         foreach (var arg in args)
         {
             startInfo.ArgumentList.Add(arg);
+        }
+
+        // The AppHost's services inherit its environment: the suite's settings, then the test's own.
+        foreach (var (name, value) in SuiteSettings.AsEnvironment().Concat(environment))
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
