@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
@@ -125,6 +126,24 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
 
         // The key's quota, one down, not a fresh one for the new account's user.
         Assert.StartsWith($"\"registration\";r={RegistrationLimit - 2};t=", withToken.HeaderValue("RateLimit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSuitesRaisedRegistrationLimitReachesTheTopologysReplicasAndTheInProcessApi()
+    {
+        // The suite registers hundreds of users from one address: SuiteSettings raise the limit for every Api it starts.
+        await using var inProcess = new ConduitApiFactory(topology.App);
+        var expected = $"\"registration\";q={SuiteSettings.Values["RateLimiting:Registration:PermitLimit"]};w=3600";
+
+        foreach (var client in new[] { topology.App.CreateHttpClient(), topology.App.CreateHttpClient("api", 0), topology.App.CreateHttpClient("api", 1), inProcess.CreateClient() })
+        {
+            using (client)
+            using (var response = await client.PostAsJsonAsync("/api/users", NewUser("raised")))
+            {
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                Assert.Equal(expected, response.HeaderValue("RateLimit-Policy"));
+            }
+        }
     }
 
     [Fact]
