@@ -115,6 +115,22 @@ public sealed partial class LoginProtectionTests(LoginProtectionTests.Topology t
         await fromElsewhere.ReadJsonAsync(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task WithRedisUnreachableAReplicaStillLocksAnAccountOnItsOwnCount()
+    {
+        // The Api in process, its Redis a closed port: the failures are counted in the process (LocalLoginFailures).
+        await using var isolated = new ConduitApiFactory(topology.App, ("ConnectionStrings:cache", "127.0.0.1:1,connectTimeout=200"));
+        using var client = isolated.CreateClient();
+        using var registrar = topology.Client(NewAddress());
+        var owner = await new ConduitClient(registrar).RegisterAsync("isolated");
+
+        using var refused = await LockAsync(client, owner.Email);
+        using var right = await LoginAsync(client, owner.Email, owner.Password);
+
+        await AssertLockedAsync(right);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+    }
+
     // Fails up to the account's limit, then returns the next answer, the 429 of a lock.
     private static async Task<HttpResponseMessage> LockAsync(HttpClient client, string email, int alreadyFailed = 0)
     {
