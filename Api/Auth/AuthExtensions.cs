@@ -24,6 +24,18 @@ public static class AuthExtensions
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<Passwords>();
+        builder.Services.AddOptions<LoginProtectionOptions>()
+            .BindConfiguration(LoginProtectionOptions.Section)
+            .Validate(login => login.Account.Limit > 0 && login.Address.Limit > 0 && login.Account.Window > TimeSpan.Zero
+                && login.Address.Window > TimeSpan.Zero && login.Lockout > TimeSpan.Zero && login.MaxLockout >= login.Lockout,
+                "LoginProtection: limits and windows must be positive and MaxLockout at least Lockout.")
+            .ValidateOnStart();
+        // Redis when ConnectionStrings:cache is set (shared by the replicas), else this process's counts alone.
+        builder.Services.AddSingleton(services => new LoginProtection(
+            services.GetRequiredService<IOptionsMonitor<LoginProtectionOptions>>(),
+            services.GetRequiredService<ILogger<LoginProtection>>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetService<StackExchange.Redis.IConnectionMultiplexer>()));
         return builder;
     }
 

@@ -35,6 +35,21 @@ public static class OpenApiExtensions
         return app;
     }
 
+    // An example body for one of the endpoint's error responses (declared with ProducesErrors), so clients see which key
+    // and message a status carries.
+    public static TBuilder WithErrorExample<TBuilder>(this TBuilder builder, int statusCode, string key, string message)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.TryGetValue(statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture), out var response) == true
+                && response.Content?.TryGetValue("application/json", out var media) == true)
+            {
+                media.Example = new JsonObject { ["errors"] = new JsonObject { [key] = new JsonArray(message) } };
+            }
+
+            return Task.CompletedTask;
+        });
+
     private static void Configure(OpenApiOptions options, string version, string description, bool v2)
     {
         options.ShouldInclude = endpoint =>

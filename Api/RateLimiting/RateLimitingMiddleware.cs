@@ -8,8 +8,8 @@ using StackExchange.Redis;
 namespace AspireScale.Api.RateLimiting;
 
 // Limits every /api request with the shared Redis GCRA limiter, partitioned by the token's user id, else a known
-// X-Api-Key (one configured in RateLimiting:ApiKeys), else the client IP; login and registration use the stricter "auth"
-// policy. Every limited response carries the IETF RateLimit-Policy and RateLimit headers
+// X-Api-Key (one configured in RateLimiting:ApiKeys), else the client IP; login and registration each have a policy of
+// their own ("login", "registration"; wrong passwords are counted apart, by LoginProtection). Every limited response carries the IETF RateLimit-Policy and RateLimit headers
 // (draft-ietf-httpapi-ratelimit-headers); a refusal is 429 with Retry-After. When Redis is unreachable each replica falls
 // back to a local GCRA of the same limit (so N replicas admit at most N times the limit during an outage) instead of
 // failing or admitting everything; after a failed call it stops asking Redis for a few seconds, so a Redis that hangs
@@ -22,7 +22,6 @@ internal sealed partial class RateLimitingMiddleware(
     IConnectionMultiplexer? redis = null)
 {
     private const string ApiKeyHeader = "X-Api-Key";
-    private static readonly string[] AuthEndpoints = ["CreateUser", "Login"];
 
     private readonly RedisGcraLimiter? shared = redis is null ? null : new RedisGcraLimiter(redis);
     private readonly LocalGcraLimiter local = new(time);
@@ -38,8 +37,15 @@ internal sealed partial class RateLimitingMiddleware(
         }
 
         var name = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
-        var (policy, limits) = name is not null && AuthEndpoints.Contains(name) ? ("auth", settings.Auth) : ("general", settings.General);
-        var partition = Partition(context, settings);
+        var (policy, limits) = name switch
+        {
+            "Login" => ("login", settings.Login),
+            "CreateUser" => ("registration", settings.Registration),
+            _ => ("general", settings.General),
+        };
+        // Never the token's user for login and registration: registration mints tokens, so each new account would be a new
+        // registration quota.
+        var partition = Partition(context, settings, byUser: policy == "general");
         var decision = await AcquireAsync(policy, partition, limits);
 
         var window = (int)Math.Ceiling(limits.Window.TotalSeconds);
@@ -61,13 +67,7 @@ internal sealed partial class RateLimitingMiddleware(
             return;
         }
 
-        var retryAfter = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(
-            new Infrastructure.ErrorEnvelope(new Dictionary<string, string[]> { ["rate limit"] = [$"exceeded, retry in {retryAfter} s"] }),
-            context.RequestAborted);
+        await new TooManyRequestsError("rate limit", "exceeded", decision.RetryAfter).ExecuteAsync(context);
     }
 
     private async Task<RateLimitDecision> AcquireAsync(string policy, string partition, RateLimitPolicy limits)
@@ -92,9 +92,9 @@ internal sealed partial class RateLimitingMiddleware(
     // The token's user, else a known API key (by its hash: the key itself never becomes a Redis key), else the client
     // address. An unknown key counts as its client: were any key its own partition, a new key per request would be a new
     // quota per request.
-    private static string Partition(HttpContext context, RateLimitingOptions settings)
+    private static string Partition(HttpContext context, RateLimitingOptions settings, bool byUser)
     {
-        if (context.User.Id() is { } userId)
+        if (byUser && context.User.Id() is { } userId)
         {
             return string.Create(CultureInfo.InvariantCulture, $"user:{userId}");
         }
@@ -106,15 +106,7 @@ internal sealed partial class RateLimitingMiddleware(
             return "key:" + hash[..32];
         }
 
-        // Behind our own balancer (a loopback peer) the client is the last X-Forwarded-For entry, the one the balancer added.
-        var address = context.Connection.RemoteIpAddress;
-        if (address is not null && System.Net.IPAddress.IsLoopback(address)
-            && context.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries) is [.., { Length: > 0 } forwarded])
-        {
-            return "ip:" + forwarded;
-        }
-
-        return "ip:" + (address?.ToString() ?? "unknown");
+        return "ip:" + ClientAddress.Of(context);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis rate limiter unavailable; this replica limits locally")]

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using AspireScale.Api.Auth;
 using AspireScale.Api.Data;
 using AspireScale.Api.Infrastructure;
+using AspireScale.Api.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,8 +15,11 @@ public static class UsersApi
         // No invalid-token check on register and login: a client holding an expired token must still be able to sign in.
         var api = app.MapGroup("/api").WithTags("User and Authentication");
 
-        api.MapPost("/users", Register).WithName("CreateUser").DescribesNewPasswordRule();
-        api.MapPost("/users/login", Login).WithName("Login").ProducesErrors(StatusCodes.Status401Unauthorized);
+        api.MapPost("/users", Register).WithName("CreateUser").DescribesNewPasswordRule().ProducesErrors(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/users/login", Login).WithName("Login")
+            .ProducesErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status429TooManyRequests)
+            .WithErrorExample(StatusCodes.Status401Unauthorized, "credentials", "invalid")
+            .WithErrorExample(StatusCodes.Status429TooManyRequests, "login", "too many failed attempts, retry in 300 s");
 
         var signedIn = api.MapGroup("/user").RequireAuthorization().ProducesErrors(StatusCodes.Status401Unauthorized);
         signedIn.MapGet("", GetCurrentUser).WithName("GetCurrentUser");
@@ -58,8 +62,12 @@ public static class UsersApi
         return TypedResults.Created($"/api/profiles/{Uri.EscapeDataString(user.Username)}", new UserEnvelope(view));
     }
 
-    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, UnauthorizedError>> Login(
-        LoginEnvelope request, [AsParameters] UserServices services, CancellationToken cancellationToken)
+    // Every attempt is counted (per account and per address, LoginProtection) before anything else is looked at; past the
+    // limits the answer is 429 without a database query or a password check, so a right guess made during a lock is not
+    // told apart from a wrong one. A wrong password and an unknown email give the same 401 in the same time.
+    public static async Task<Results<Ok<UserEnvelope>, UnprocessableEntity<ErrorEnvelope>, UnauthorizedError, TooManyRequestsError>> Login(
+        LoginEnvelope request, [AsParameters] UserServices services, LoginProtection protection, HttpContext http,
+        CancellationToken cancellationToken)
     {
         if (request.User is not { } input)
         {
@@ -68,10 +76,22 @@ public static class UsersApi
 
         var errors = new ValidationErrors();
         var email = errors.Required("email", input.Email, Limits.Email).ToLowerInvariant();
-        var password = UserRules.Password(errors, input.Password);
+        // Not UserRules.Password: rules for new passwords may tighten without locking out accounts made before.
+        var password = string.IsNullOrWhiteSpace(input.Password) ? "" : errors.MaxLength("password", input.Password, Limits.Password);
+        if (password.Length == 0)
+        {
+            errors.Add("password", "can't be blank");
+        }
+
         if (errors.Any)
         {
             return ApiErrors.Invalid(errors);
+        }
+
+        var attempt = await protection.AttemptAsync(email, http);
+        if (!attempt.Allowed)
+        {
+            return new TooManyRequestsError("login", "too many failed attempts", attempt.RetryAfter);
         }
 
         // The primary, always: a login right after registering must not miss the new account on a lagging replica.
@@ -81,9 +101,10 @@ public static class UsersApi
             .SingleOrDefaultAsync(cancellationToken);
         if (!services.Passwords.Verify(account?.PasswordHash, password) || account is null)
         {
-            return ApiErrors.Unauthorized("email or password", "is invalid");
+            return ApiErrors.Unauthorized("credentials", "invalid");
         }
 
+        await protection.SucceededAsync(attempt);
         var view = new UserView(account.Email, services.Tokens.Issue(account.Id, account.Username), account.Username, account.Bio, account.Image);
         return TypedResults.Ok(new UserEnvelope(view));
     }

@@ -90,23 +90,119 @@ public sealed class UsersApiTests(SharedTopologyFixture topology, InProcessApi a
     }
 
     [Fact]
-    public async Task LoggingInWithAWrongPasswordReturns401WithErrors()
+    public async Task LoggingInWithAWrongPasswordReturns401WithInvalidCredentials()
     {
         var registered = await conduit.RegisterAsync("wrongpw");
 
         using var response = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
             new { user = new { email = registered.Email, password = registered.Password + "x" } });
 
-        await response.AssertErrorsAsync(HttpStatusCode.Unauthorized);
+        await AssertInvalidCredentialsAsync(response);
     }
 
     [Fact]
-    public async Task LoggingInWithAnUnknownEmailReturns401WithErrors()
+    public async Task LoggingInWithAnUnknownEmailReturns401WithInvalidCredentials()
     {
         using var response = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
             new { user = new { email = $"{ConduitClient.UniqueName("nobody")}@example.com", password = "password123" } });
 
-        await response.AssertErrorsAsync(HttpStatusCode.Unauthorized);
+        await AssertInvalidCredentialsAsync(response);
+    }
+
+    [Fact]
+    public async Task AWrongPasswordAndAnUnknownEmailGetTheSameAnswerHeadersIncluded()
+    {
+        var registered = await conduit.RegisterAsync("same");
+
+        using var wrong = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
+            new { user = new { email = registered.Email, password = registered.Password + "x" } });
+        using var unknown = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
+            new { user = new { email = $"{ConduitClient.UniqueName("nobody")}@example.com", password = registered.Password + "x" } });
+
+        Assert.Equal(wrong.StatusCode, unknown.StatusCode);
+        Assert.Equal(await wrong.Content.ReadAsStringAsync(), await unknown.Content.ReadAsStringAsync());
+        Assert.Equal(HeaderShape(wrong), HeaderShape(unknown));
+    }
+
+    [Fact]
+    public async Task AnUnknownEmailTakesAsLongAsAWrongPasswordBecauseItStillVerifiesAHash()
+    {
+        var registered = await conduit.RegisterAsync("timing");
+        await TimeLoginAsync(registered.Email, "warm up");
+
+        // Interleaved, so load from elsewhere on the machine falls on both alike; 4 on the account, below its limit of 5.
+        var known = new List<double>();
+        var unknown = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            known.Add(await TimeLoginAsync(registered.Email, "guess" + i));
+            unknown.Add(await TimeLoginAsync($"{ConduitClient.UniqueName("nobody")}@example.com", "guess" + i));
+        }
+
+        // A PBKDF2 verification is tens of milliseconds; an unknown email answered without one would take a few.
+        var ratio = Median(unknown) / Median(known);
+        Assert.InRange(ratio, 0.5, 2.0);
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsLogins401And429WithExampleBodies()
+    {
+        using var response = await conduit.GetAsync("/openapi/v1.json");
+        var document = await response.ReadJsonAsync(HttpStatusCode.OK);
+
+        var responses = document.GetProperty("paths").GetProperty("/api/users/login").GetProperty("post").GetProperty("responses");
+        var unauthorized = responses.GetProperty("401").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        var tooMany = responses.GetProperty("429").GetProperty("content").GetProperty("application/json");
+        Assert.Equal("invalid", Assert.Single(unauthorized.GetProperty("errors").GetProperty("credentials").EnumerateArray()).GetString());
+        Assert.True(tooMany.TryGetProperty("example", out var example) && example.GetProperty("errors").TryGetProperty("login", out _), tooMany.ToString());
+        Assert.True(document.GetProperty("paths").GetProperty("/api/users").GetProperty("post").GetProperty("responses").TryGetProperty("429", out _));
+    }
+
+    [Fact]
+    public async Task ASuccessfulLoginStartsTheAccountsFailureCountOver()
+    {
+        var registered = await conduit.RegisterAsync("reset");
+        var wrong = new { user = new { email = registered.Email, password = registered.Password + "x" } };
+
+        // 4 wrong, right, 5 wrong: without the reset the last ones would be the 6th to 9th failures, past the limit of 5.
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var failed = await conduit.SendAsync(HttpMethod.Post, "/api/users/login", wrong);
+            statuses.Add(failed.StatusCode);
+        }
+
+        using var right = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
+            new { user = new { email = registered.Email, password = registered.Password } });
+        await right.ReadJsonAsync(HttpStatusCode.OK);
+        for (var i = 0; i < 5; i++)
+        {
+            using var failed = await conduit.SendAsync(HttpMethod.Post, "/api/users/login", wrong);
+            statuses.Add(failed.StatusCode);
+        }
+
+        using var locked = await conduit.SendAsync(HttpMethod.Post, "/api/users/login", wrong);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 9), statuses);
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheEmailsCaseAndSurroundingSpacesDoNotMakeANewAccountToGuessAt()
+    {
+        var registered = await conduit.RegisterAsync("case");
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var failed = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
+                new { user = new { email = i % 2 == 0 ? registered.Email.ToUpperInvariant() : $"  {registered.Email} ", password = "guess" + i } });
+            await AssertInvalidCredentialsAsync(failed);
+        }
+
+        using var locked = await conduit.SendAsync(HttpMethod.Post, "/api/users/login",
+            new { user = new { email = registered.Email, password = registered.Password } });
+
+        await locked.AssertErrorsAsync(HttpStatusCode.TooManyRequests);
     }
 
     [Fact]
@@ -317,4 +413,30 @@ public sealed class UsersApiTests(SharedTopologyFixture topology, InProcessApi a
     }
 
     private static string PadBase64(string value) => value.PadRight(value.Length + ((4 - (value.Length % 4)) % 4), '=');
+
+    private async Task<double> TimeLoginAsync(string email, string password)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var response = await conduit.SendAsync(HttpMethod.Post, "/api/users/login", new { user = new { email, password } });
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        return elapsed;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static async Task AssertInvalidCredentialsAsync(HttpResponseMessage response)
+    {
+        var errors = await response.AssertErrorsAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("""{"credentials":["invalid"]}""", errors.GetRawText());
+        Assert.Equal("Token", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    // Each header with its value, but for those that vary by request whatever the answer (date, quota left, trace).
+    private static string[] HeaderShape(HttpResponseMessage response) =>
+    [
+        .. response.Headers.Concat(response.Content.Headers)
+            .Select(h => h.Key is "Date" or "RateLimit" or "traceparent" ? h.Key : h.Key + ": " + string.Join(",", h.Value))
+            .Order(StringComparer.Ordinal),
+    ];
 }

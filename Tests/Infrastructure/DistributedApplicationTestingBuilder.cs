@@ -20,6 +20,9 @@ public sealed class DistributedApplicationTestingBuilder
     // send the group a terminal's Ctrl+C) with SIGINT's default action even if this test host inherited it ignored.
     public bool ThroughDotnetRun { get; set; }
 
+    // Settings for the services as environment variables (LoginProtection__Lockout=00:00:02), on top of SuiteSettings.
+    public Dictionary<string, string> Environment { get; } = [];
+
     public static DistributedApplicationTestingBuilder Create(params string[] appHostArgs) => new(appHostArgs);
 
     public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
@@ -28,7 +31,7 @@ public sealed class DistributedApplicationTestingBuilder
             ? ["env", "--default-signal=INT", "setsid", "dotnet", "run", "--project", Path.Combine(RepositoryRoot.Find(), "AppHost"),
                 "--no-build", "--configuration", Configuration, "--"]
             : ["dotnet", AppHostDll()];
-        var app = RunningAppHost.Launch(command, DataDirectory, _args, DeleteDataDirectoryOnDispose);
+        var app = RunningAppHost.Launch(command, DataDirectory, _args, DeleteDataDirectoryOnDispose, Environment);
         try
         {
             await app.WaitForReadyAsync(StartTimeout, cancellationToken);

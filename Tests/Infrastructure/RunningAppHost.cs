@@ -52,7 +52,8 @@ public sealed class RunningAppHost : IAsyncDisposable
     public bool HasExited => _exited.Task.IsCompleted;
 
     // command: the program and its first arguments (`dotnet AppHost.dll`, or `dotnet run ... --`); then --data and args.
-    internal static RunningAppHost Launch(IReadOnlyList<string> command, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory)
+    internal static RunningAppHost Launch(
+        IReadOnlyList<string> command, string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory, IReadOnlyDictionary<string, string> environment)
     {
         var startInfo = new ProcessStartInfo(command[0])
         {
@@ -71,6 +72,12 @@ public sealed class RunningAppHost : IAsyncDisposable
         foreach (var arg in args)
         {
             startInfo.ArgumentList.Add(arg);
+        }
+
+        // The AppHost's services inherit its environment: the suite's settings, then the test's own.
+        foreach (var (name, value) in SuiteSettings.AsEnvironment().Concat(environment))
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
@@ -14,7 +15,8 @@ namespace AspireScale.Tests.RateLimiting;
 public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposable
 {
     private const int GeneralLimit = 300;
-    private const int AuthLimit = 5;
+    private const int LoginLimit = 5;
+    private const int RegistrationLimit = 4;
 
     // The API keys issued to clients for this run: the replicas are configured with their hashes.
     private static readonly string[] ApiKeys = [.. Enumerable.Range(0, 12).Select(_ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)))];
@@ -68,19 +70,19 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     {
         using var client = replicas[1].CreateClient();
         var key = IssuedKey();
-        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
 
-        for (var i = 0; i < AuthLimit; i++)
+        for (var i = 0; i < LoginLimit; i++)
         {
-            using var allowed = await SendAsync(client, "/api/users/login", key, login);
+            // A new account each time: this is the request limit, not the failed-login count of one account.
+            using var allowed = await SendAsync(client, "/api/users/login", key, WrongLogin());
             Assert.NotEqual(HttpStatusCode.TooManyRequests, allowed.StatusCode);
         }
 
-        using var refused = await SendAsync(client, "/api/users/login", key, login);
+        using var refused = await SendAsync(client, "/api/users/login", key, WrongLogin());
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
-        Assert.StartsWith("\"auth\";q=5;w=3600", refused.HeaderValue("RateLimit-Policy"), StringComparison.Ordinal);
+        Assert.Equal("\"login\";q=5;w=3600", refused.HeaderValue("RateLimit-Policy"));
         await refused.AssertErrorsAsync(HttpStatusCode.TooManyRequests);
 
         // The general budget of the same key is untouched.
@@ -89,24 +91,59 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     }
 
     [Fact]
-    public async Task RegistrationIsLimitedAsStrictlyAsLogin()
+    public async Task RegistrationHasALimitOfItsOwnApartFromLogin()
     {
         using var client = replicas[0].CreateClient();
         var key = IssuedKey();
 
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i <= AuthLimit; i++)
+        var policies = new List<string>();
+        for (var i = 0; i <= RegistrationLimit; i++)
         {
-            var name = ConduitClient.UniqueName("limited");
-            using var response = await SendAsync(client, "/api/users", key, new { user = new { username = name, email = $"{name}@example.com", password = "password123" } });
+            using var response = await SendAsync(client, "/api/users", key, NewUser("limited"));
             statuses.Add(response.StatusCode);
-            if (i == AuthLimit)
-            {
-                Assert.Equal("\"auth\";q=5;w=3600", response.HeaderValue("RateLimit-Policy"));
-            }
+            policies.Add(response.HeaderValue("RateLimit-Policy"));
         }
 
-        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, AuthLimit).Append(HttpStatusCode.TooManyRequests), statuses);
+        using var login = await SendAsync(client, "/api/users/login", key, WrongLogin());
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Created, RegistrationLimit).Append(HttpStatusCode.TooManyRequests), statuses);
+        Assert.All(policies, policy => Assert.Equal($"\"registration\";q={RegistrationLimit};w=3600", policy));
+        // Registrations spent nothing of the login budget.
+        Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
+        Assert.StartsWith($"\"login\";r={LoginLimit - 1};t=", login.HeaderValue("RateLimit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATokenIsNoNewRegistrationQuotaSoNewAccountsCannotMintMore()
+    {
+        using var client = replicas[1].CreateClient();
+        var key = IssuedKey();
+        using var first = await SendAsync(client, "/api/users", key, NewUser("minting"));
+        var token = (await first.ReadJsonAsync(HttpStatusCode.Created)).GetProperty("user").Str("token");
+
+        using var withToken = await SendAsync(client, "/api/users", key, NewUser("minting"), token);
+
+        // The key's quota, one down, not a fresh one for the new account's user.
+        Assert.StartsWith($"\"registration\";r={RegistrationLimit - 2};t=", withToken.HeaderValue("RateLimit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSuitesRaisedRegistrationLimitReachesTheTopologysReplicasAndTheInProcessApi()
+    {
+        // The suite registers hundreds of users from one address: SuiteSettings raise the limit for every Api it starts.
+        await using var inProcess = new ConduitApiFactory(topology.App);
+        var expected = $"\"registration\";q={SuiteSettings.Values["RateLimiting:Registration:PermitLimit"]};w=3600";
+
+        foreach (var client in new[] { topology.App.CreateHttpClient(), topology.App.CreateHttpClient("api", 0), topology.App.CreateHttpClient("api", 1), inProcess.CreateClient() })
+        {
+            using (client)
+            using (var response = await client.PostAsJsonAsync("/api/users", NewUser("raised")))
+            {
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                Assert.Equal(expected, response.HeaderValue("RateLimit-Policy"));
+            }
+        }
     }
 
     [Fact]
@@ -114,8 +151,7 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     {
         var clients = replicas.Select(r => r.CreateClient()).ToArray();
         var (first, second) = (IssuedKey(), IssuedKey());
-        var name = ConduitClient.UniqueName("quota");
-        using var registered = await SendAsync(clients[0], "/api/users", IssuedKey(), new { user = new { username = name, email = $"{name}@example.com", password = "password123" } });
+        using var registered = await SendAsync(clients[0], "/api/users", IssuedKey(), NewUser("quota"));
         var token = (await registered.ReadJsonAsync(HttpStatusCode.Created)).GetProperty("user").Str("token");
 
         using var viaFirst = await SendAsync(clients[0], "/api/user", first, token: token);
@@ -134,16 +170,15 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
         await using var isolated = new LimitedApi(topology.App, null);
         using var client = isolated.CreateClient();
         var key = IssuedKey();
-        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
 
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < AuthLimit * 2; i++)
+        for (var i = 0; i < LoginLimit * 2; i++)
         {
-            using var response = await SendAsync(client, "/api/users/login", key, login);
+            using var response = await SendAsync(client, "/api/users/login", key, WrongLogin());
             statuses.Add(response.StatusCode);
         }
 
-        Assert.Equal(AuthLimit, statuses.Count(s => s != HttpStatusCode.TooManyRequests));
+        Assert.Equal(LoginLimit, statuses.Count(s => s != HttpStatusCode.TooManyRequests));
         Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
     }
 
@@ -165,15 +200,14 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     {
         using var client = replicas[1].CreateClient();
         var key = IssuedKey();
-        var login = new { user = new { email = "nobody@example.com", password = "wrong password" } };
 
-        // Routing ignores the path's case, so the limiter must too: else /API/users/login would escape the auth limit.
-        using var upper = await SendAsync(client, "/API/Users/Login", key, login);
-        using var lower = await SendAsync(client, "/api/users/login", key, login);
+        // Routing ignores the path's case, so the limiter must too: else /API/users/login would escape the login limit.
+        using var upper = await SendAsync(client, "/API/Users/Login", key, WrongLogin());
+        using var lower = await SendAsync(client, "/api/users/login", key, WrongLogin());
 
         Assert.Equal(HttpStatusCode.Unauthorized, upper.StatusCode);
-        Assert.Equal("\"auth\";q=5;w=3600", upper.HeaderValue("RateLimit-Policy"));
-        Assert.StartsWith($"\"auth\";r={AuthLimit - 2};t=", lower.HeaderValue("RateLimit"), StringComparison.Ordinal);
+        Assert.Equal($"\"login\";q={LoginLimit};w=3600", upper.HeaderValue("RateLimit-Policy"));
+        Assert.StartsWith($"\"login\";r={LoginLimit - 2};t=", lower.HeaderValue("RateLimit"), StringComparison.Ordinal);
     }
 
     public void Dispose()
@@ -185,6 +219,15 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
     }
 
     private static string IssuedKey() => ApiKeys[Interlocked.Increment(ref nextKey)];
+
+    // A wrong password for an email no one has: new each time, so no account's failed-login count gets in the way.
+    private static object WrongLogin() => new { user = new { email = $"{ConduitClient.UniqueName("nobody")}@example.com", password = "wrong password" } };
+
+    private static object NewUser(string prefix)
+    {
+        var name = ConduitClient.UniqueName(prefix);
+        return new { user = new { username = name, email = $"{name}@example.com", password = "password123" } };
+    }
 
     private static int Remaining(HttpResponseMessage response) =>
         int.Parse(response.HeaderValue("RateLimit").Split(';')[1]["r=".Length..], System.Globalization.CultureInfo.InvariantCulture);
@@ -223,12 +266,19 @@ public sealed class RateLimitingTests(SharedTopologyFixture topology) : IDisposa
                 builder.UseSetting($"ConnectionStrings:{name}", topology.GetConnectionString(name));
             }
 
+            foreach (var (key, value) in SuiteSettings.Values)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.UseSetting("ConnectionStrings:cache", cacheConnection is null ? "127.0.0.1:1,connectTimeout=200" : topology.GetConnectionString(cacheConnection));
             builder.UseSetting("Jwt:SigningKey", SigningKey);
             builder.UseSetting("RateLimiting:General:PermitLimit", GeneralLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting("RateLimiting:General:Window", "01:00:00");
-            builder.UseSetting("RateLimiting:Auth:PermitLimit", AuthLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            builder.UseSetting("RateLimiting:Auth:Window", "01:00:00");
+            builder.UseSetting("RateLimiting:Login:PermitLimit", LoginLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("RateLimiting:Login:Window", "01:00:00");
+            builder.UseSetting("RateLimiting:Registration:PermitLimit", RegistrationLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            builder.UseSetting("RateLimiting:Registration:Window", "01:00:00");
             for (var i = 0; i < ApiKeys.Length; i++)
             {
                 builder.UseSetting($"RateLimiting:ApiKeys:{i}", Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ApiKeys[i]))));

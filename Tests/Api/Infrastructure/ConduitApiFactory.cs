@@ -27,7 +27,7 @@ public sealed class ConduitApiFactory(RunningAppHost topology, params (string Ke
 
         // A key of its own: tokens issued here are only valid here, which is all in-process tests need.
         builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in SuiteSettings.Values.Select(s => (s.Key, s.Value)).Concat(settings))
         {
             builder.UseSetting(key, value);
         }
