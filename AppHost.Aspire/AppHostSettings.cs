@@ -62,11 +62,7 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
             data,
             section.GetValue("Fresh", false),
             section["Environment"] is { Length: > 0 } environment ? environment : "Development",
-            (section["BackingServices"] ?? "processes").ToLowerInvariant() switch
-            {
-                "processes" or "local" => BackingServicesMode.LocalProcesses,
-                var other => throw new ArgumentException($"AspireScale:BackingServices takes 'processes' (containers come in a later step), not '{other}'."),
-            });
+            BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers));
     }
 
     private static int Positive(IConfiguration section, string key, int fallback) =>
@@ -78,4 +74,5 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
 public enum BackingServicesMode
 {
     LocalProcesses,
+    Containers,
 }

@@ -6,12 +6,8 @@ var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirect
 var data = new DataFolder(settings.DataDirectory, settings.Fresh);
 builder.AddStateFile(settings);
 
-var postgres = builder.AddPostgresProcess("postgres", data);
-var replica = postgres.AddReadReplica("postgres-replica", data);
-var conduit = postgres.AddDatabase("conduit");
-var conduitRead = replica.AddDatabase("conduit-read", "conduit");
-var cache = builder.AddRedisProcess("cache", data);
-var messaging = builder.AddRabbitMQProcess("messaging", data);
+// PostgreSQL (primary + streaming read replica), Redis and RabbitMQ: containers or local processes (BackingServices.cs).
+var (conduit, conduitRead, cache, messaging) = builder.AddBackingServices(settings, data);
 var signingKey = builder.AddParameter("jwt-signing-key", () => data.SigningKey("jwt-signing-key"), secret: true);
 
 var migrations = builder.AddProject<Projects.MigrationService>("migrations")

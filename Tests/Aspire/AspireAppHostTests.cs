@@ -22,7 +22,7 @@ public sealed class AspireAppHostTests
     {
         var data = Path.Combine(Path.GetTempPath(), $"aspirescale-aspire-{Guid.NewGuid():N}"[..32]);
         var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
-            ["--data", data, "--replicas", "2", .. SuiteSettings.AsEnvironment().Select(e => $"--{e.Key.Replace("__", ":", StringComparison.Ordinal)}={e.Value}")],
+            ["--data", data, "--replicas", "2", "--backing-services", "processes", .. SuiteSettings.AsEnvironment().Select(e => $"--{e.Key.Replace("__", ":", StringComparison.Ordinal)}={e.Value}")],
             (options, _) => options.DisableDashboard = true);
         try
         {
