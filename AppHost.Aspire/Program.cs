@@ -1,10 +1,12 @@
 using AspireScale.AppHost;
 using AspireScale.AppHost.LocalProcesses;
+using AspireScale.AppHost.Supervision;
 
 var builder = DistributedApplication.CreateBuilder(AppHostSettings.RewriteFlags(args));
 var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
 var data = new DataFolder(settings.DataDirectory, settings.Fresh);
 builder.AddStateFile(settings);
+builder.AddCrashRestarts();
 
 // PostgreSQL (primary + streaming read replica), Redis and RabbitMQ: containers or local processes (BackingServices.cs).
 var (conduit, conduitRead, cache, messaging) = builder.AddBackingServices(settings, data);
@@ -22,6 +24,7 @@ for (var i = 0; i < settings.Replicas; i++)
     builder.AddProject<Projects.Api>($"api-{i}")
         .WithUnproxiedHttpEndpoint()
         .WithServiceEnvironment(settings)
+        .WithRestartOnCrash()
         .WithHttpHealthCheck("/health")
         .WithEnvironment("Jwt__SigningKey", signingKey)
         .WithReference(conduit)
@@ -38,6 +41,7 @@ for (var i = 0; i < settings.Replicas; i++)
 builder.AddProject<Projects.Worker>("worker")
     .WithReplicas(settings.Workers)
     .WithServiceEnvironment(settings)
+    .WithRestartOnCrash()
     .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health")
     .WithReference(conduit)

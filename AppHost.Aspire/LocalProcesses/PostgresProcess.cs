@@ -1,3 +1,4 @@
+using AspireScale.AppHost.Supervision;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
@@ -69,6 +70,7 @@ public static class PostgresProcessBuilderExtensions
             .WithServerArguments(folder)
             .WithLocalEndpoint()
             .WithReadinessCheck(builder, expectStandby: false)
+            .WithRestartOnCrash()
             .WithIconName("DatabaseStack");
     }
 
@@ -94,6 +96,7 @@ public static class PostgresProcessBuilderExtensions
             .WithServerArguments(folder)
             .WithLocalEndpoint()
             .WithReadinessCheck(builder, expectStandby: true)
+            .WithRestartOnCrash()
             .WithParentRelationship(primary)
             .WithIconName("DatabaseStack");
     }

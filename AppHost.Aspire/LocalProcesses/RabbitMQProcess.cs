@@ -1,3 +1,4 @@
+using AspireScale.AppHost.Supervision;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -43,7 +44,8 @@ public static class RabbitMQProcessBuilderExtensions
         };
 
         var epmd = builder.AddResource(new EpmdProcessResource($"{name}-epmd", LocalTools.Find("epmd", "erlang-base"), data.Path))
-            .WithLocalEndpoint();
+            .WithLocalEndpoint()
+            .WithRestartOnCrash();
         epmd.WithArgs(context =>
         {
             context.Args.Add("-port");
@@ -108,6 +110,7 @@ public static class RabbitMQProcessBuilderExtensions
             .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}")
             .WithHealthCheck(key)
             .WithIconName("Mail")
+            .WithRestartOnCrash()
             .WaitFor(epmd);
     }
 

@@ -1,3 +1,4 @@
+using AspireScale.AppHost.Supervision;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -64,6 +65,7 @@ public static class RedisProcessBuilderExtensions
             .WithArgs(configFile)
             .WithLocalEndpoint()
             .WithHealthCheck(key)
-            .WithIconName("Memory");
+            .WithIconName("Memory")
+            .WithRestartOnCrash();
     }
 }

@@ -1,5 +1,6 @@
 extern alias apphost;
 
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting;
@@ -18,7 +19,7 @@ namespace AspireScale.Tests.Aspire;
 public sealed class AspireAppHostTests
 {
     [Fact]
-    public async Task TheWholeTopologyRunsOnLocalProcessesAndStopsWithNothingLeftBehind()
+    public async Task TheWholeTopologyRunsOnLocalProcessesAKilledApiReplicaComesBackAndStoppingLeavesNothingBehind()
     {
         var data = Path.Combine(Path.GetTempPath(), $"aspirescale-aspire-{Guid.NewGuid():N}"[..32]);
         var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
@@ -54,8 +55,20 @@ public sealed class AspireAppHostTests
                 Assert.Equal(HttpStatusCode.OK, login.StatusCode);
             }
 
-            var pids = ProcessInspector.ProcessesMentioning(data);
-            Assert.NotEmpty(pids);
+            // A killed API replica is started again by the AppHost (DCP alone leaves it exited) and serves again.
+            var killed = await PidAsync(app, "api-0", startup.Token);
+            Process.GetProcessById(killed).Kill(entireProcessTree: true);
+            using var recovery = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await app.ResourceNotifications.WaitForResourceAsync("api-0", e => e.Snapshot.State?.Text == KnownResourceStates.Running
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                && PidOf(e.Snapshot) is { } pid && pid != killed, recovery.Token);
+            using (var again = app.CreateHttpClient("api-0"))
+            using (var login = await again.PostAsJsonAsync("/api/users/login", new { user = new { email = $"{name}@example.com", password = "correct horse battery" } }))
+            {
+                Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            }
+
+            Assert.NotEmpty(ProcessInspector.ProcessesMentioning(data));
 
             await app.StopAsync(CancellationToken.None);
         }
@@ -71,6 +84,15 @@ public sealed class AspireAppHostTests
             TryDelete(data);
         }
     }
+
+    private static async Task<int> PidAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
+    {
+        var running = await app.ResourceNotifications.WaitForResourceAsync(resource, e => PidOf(e.Snapshot) is not null, cancellationToken);
+        return PidOf(running.Snapshot)!.Value;
+    }
+
+    private static int? PidOf(CustomResourceSnapshot snapshot) =>
+        snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value && int.TryParse(value.ToString(), out var pid) ? pid : null;
 
     private static async Task<T> ScalarAsync<T>(string? connectionString, string sql)
     {
