@@ -4,7 +4,7 @@ namespace AspireScale.AppHost;
 // appsettings, or the command line); the short flags the README has always documented (--replicas 3, --fresh ...) are
 // rewritten to those keys before Aspire reads its arguments, so `dotnet run --project AppHost -- --replicas 3` still works.
 // Everything else (Aspire's own --publisher, --output-path, ...) passes through untouched.
-public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode)
+public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode, bool PgBouncer)
 {
     public const string Section = "AspireScale";
 
@@ -62,7 +62,8 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
             data,
             section.GetValue("Fresh", false),
             section["Environment"] is { Length: > 0 } environment ? environment : "Development",
-            BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers));
+            BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers),
+            section.GetValue("PgBouncer", false));
     }
 
     private static int Positive(IConfiguration section, string key, int fallback) =>

@@ -10,6 +10,9 @@ builder.AddCrashRestarts();
 
 // PostgreSQL (primary + streaming read replica), Redis and RabbitMQ: containers or local processes (BackingServices.cs).
 var (conduit, conduitRead, cache, messaging) = builder.AddBackingServices(settings, data);
+// --pgbouncer: the services reach the primary through PgBouncer (transaction pooling) under the same connection name;
+// migrations keep a direct session, since they hold an advisory lock for the whole run.
+var conduitForServices = settings.PgBouncer ? conduit.AddPgBouncer("pgbouncer", data) : conduit;
 var signingKey = builder.AddParameter("jwt-signing-key", () => data.SigningKey("jwt-signing-key"), secret: true);
 
 var migrations = builder.AddProject<Projects.MigrationService>("migrations")
@@ -27,11 +30,11 @@ for (var i = 0; i < settings.Replicas; i++)
         .WithRestartOnCrash()
         .WithHttpHealthCheck("/health")
         .WithEnvironment("Jwt__SigningKey", signingKey)
-        .WithReference(conduit)
+        .WithReference(conduitForServices, "conduit")
         .WithReference(conduitRead)
         .WithReference(cache)
         .WithReference(messaging)
-        .WaitFor(conduit)
+        .WaitFor(conduitForServices)
         .WaitFor(conduitRead)
         .WaitFor(cache)
         .WaitFor(messaging)
@@ -44,10 +47,10 @@ builder.AddProject<Projects.Worker>("worker")
     .WithRestartOnCrash()
     .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health")
-    .WithReference(conduit)
+    .WithReference(conduitForServices, "conduit")
     .WithReference(cache)
     .WithReference(messaging)
-    .WaitFor(conduit)
+    .WaitFor(conduitForServices)
     .WaitFor(cache)
     .WaitFor(messaging)
     .WaitForCompletion(migrations);

@@ -65,6 +65,24 @@ public sealed class AspireAppHostModelTests : IDisposable
         AssertServicesAreWired(resources);
     }
 
+    [Fact]
+    public async Task WithPgBouncerTheServicesReachThePrimaryThroughThePoolerUnderTheSameNameAndMigrationsDoNot()
+    {
+        var resources = await ModelAsync("processes", "--pgbouncer");
+
+        var pooler = Assert.IsAssignableFrom<IResourceWithConnectionString>(resources["pgbouncer"]);
+        Assert.True(pooler.ConnectionStringExpression.ValueExpression.Contains("{pgbouncer.bindings.tcp.port}", StringComparison.Ordinal), pooler.ConnectionStringExpression.ValueExpression);
+        foreach (var name in ServiceNames)
+        {
+            var references = resources[name].Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference").Select(r => r.Resource.Name).ToList();
+            Assert.Contains("pgbouncer", references);
+            Assert.DoesNotContain("conduit", references);
+        }
+
+        var migrations = resources["migrations"].Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference").Select(r => r.Resource.Name);
+        Assert.Equal(["conduit"], migrations);
+    }
+
     [Theory]
     [InlineData(null, true, BackingServicesMode.Containers)]
     [InlineData(null, false, BackingServicesMode.LocalProcesses)]
@@ -105,10 +123,10 @@ public sealed class AspireAppHostModelTests : IDisposable
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, IResource>> ModelAsync(string mode)
+    private async Task<IReadOnlyDictionary<string, IResource>> ModelAsync(string mode, params string[] more)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
-            ["--data", _data, "--replicas", "2", "--backing-services", mode], (options, _) => options.DisableDashboard = true);
+            ["--data", _data, "--replicas", "2", "--backing-services", mode, .. more], (options, _) => options.DisableDashboard = true);
         return builder.Resources.ToDictionary(r => r.Name);
     }
 
