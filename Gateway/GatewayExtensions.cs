@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Health;
 
 namespace AspireScale.Gateway;
 
@@ -38,7 +39,7 @@ public static class GatewayExtensions
     {
         // First source, so appsettings.json, the environment and the command line all override it.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
@@ -46,6 +47,12 @@ public static class GatewayExtensions
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver();
+        // A replica comes back on its old address, so it is the same destination, with the failures that ejected it
+        // still counted: with YARP's 60 s window it was ejected again after every 10 s reactivation, for a minute after
+        // it was healthy. A window as long as the reactivation period forgets them by the time it is tried again.
+        builder.Services.AddOptions<TransportFailureRateHealthPolicyOptions>()
+            .Configure(passive => passive.DetectionWindowSize = TimeSpan.FromSeconds(10))
+            .BindConfiguration($"{GatewayOptions.Section}:TransportFailureRate");
         builder.Services.AddHealthChecks().AddCheck<ReplicasHealthCheck>("replicas");
 
         // Without Redis the cache could not stay coherent with writes sent straight to a replica: it is off.

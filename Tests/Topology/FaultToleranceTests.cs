@@ -85,6 +85,14 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         Assert.Equal("RoundRobin", env["ReverseProxy__Clusters__api__LoadBalancingPolicy"]);
         Assert.Equal("gateway", env["OTEL_SERVICE_NAME"]);
         Assert.NotEqual(before.Pid, gateway.Pid);
+        using var client = _app.CreateHttpClient();
+        // Its /health is its own (no replica answers it), and healthy while a replica is usable.
+        using (var health = await client.GetAsync(new Uri("/health", UriKind.Relative)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+            Assert.False(health.Headers.Contains("X-Instance"));
+            Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        }
 
         var victim = before.Replica("api-1");
         Process.GetProcessById(victim.Pid!.Value).Kill();
@@ -95,7 +103,6 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         Assert.Equal(victim.Endpoint, after.Replica("api-1").Endpoint);
         Assert.Equal(victim.Endpoint, ProcessInspector.Environment(after.Replica("api-1").Pid!.Value)["ASPNETCORE_URLS"]);
         Assert.Equal(gateway.Pid, after.Replica("gateway").Pid);
-        using var client = _app.CreateHttpClient();
         // "/" is never cached: each answer comes from a replica.
         await WaitUntilAsync(async () =>
         {
