@@ -19,6 +19,7 @@ var migrations = builder.AddProject<Projects.MigrationService>("migrations")
 
 var api = builder.AddProject<Projects.Api>("api")
     .WithReplicas(builder.Options.Replicas)
+    .WithJwtSigningKey()
     .WithReference(conduitForServices, "conduit")
     .WithReference(conduitRead)
     .WithReference(cache)
@@ -39,6 +40,9 @@ builder.AddProject<Projects.Worker>("worker")
     .WaitFor(messaging)
     .WaitForCompletion(migrations);
 
-builder.AddGateway("gateway", api);
+// The load balancer: a project of its own that reaches every api replica by service discovery (api-0, api-1, ...).
+builder.AddGateway("gateway", api)
+    .WithReference(cache)
+    .WaitFor(api);
 
 builder.Build().Run();

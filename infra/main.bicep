@@ -3,8 +3,8 @@
 //   postgres / postgres-replica -> PostgreSQL Flexible Server and its read replica (database conduit)
 //   cache                       -> Azure Managed Redis
 //   messaging                   -> RabbitMQ container app on an Azure Files share
-//   api, worker                 -> container apps;  migrations -> Container Apps job run before api and worker roll out
-//   gateway                     -> Container Apps ingress (it balances the api replicas itself)
+//   gateway, api, worker        -> container apps (the gateway the only external one);  migrations -> Container Apps
+//                                  job run before api and worker roll out
 targetScope = 'subscription'
 
 @minLength(1)
@@ -28,6 +28,7 @@ param principalId string = ''
 param apiImageName string = ''
 param workerImageName string = ''
 param migrationsImageName string = ''
+param gatewayImageName string = ''
 
 // Secrets: generated once by azd, kept in the azd environment (.azure/<env>/config.json, never committed) and
 // passed only into Container Apps secrets. Letters and digits only, so they need no escaping in a connection
@@ -183,6 +184,7 @@ module services 'app/services.bicep' = {
     apiImage: empty(apiImageName) ? placeholderImage : apiImageName
     workerImage: empty(workerImageName) ? placeholderImage : workerImageName
     migrationsImage: empty(migrationsImageName) ? placeholderImage : migrationsImageName
+    gatewayImage: empty(gatewayImageName) ? placeholderImage : gatewayImageName
     conduitConnectionString: 'Host=${postgres.outputs.primaryHost};Port=5432;Database=${postgres.outputs.databaseName};Username=${postgresAdministratorLogin};Password=${postgresAdministratorPassword};SSL Mode=Require'
     conduitReadConnectionString: 'Host=${postgres.outputs.replicaHost};Port=5432;Database=${postgres.outputs.databaseName};Username=${postgresAdministratorLogin};Password=${postgresAdministratorPassword};SSL Mode=Require'
     messagingConnectionString: 'amqp://${rabbitmqUsername}:${rabbitmqPassword}@${messaging.outputs.host}:5672/'
@@ -211,6 +213,7 @@ output AZURE_POSTGRES_PRIMARY_HOST string = postgres.outputs.primaryHost
 output AZURE_POSTGRES_REPLICA_HOST string = postgres.outputs.replicaHost
 output AZURE_REDIS_HOST string = redis.outputs.hostName
 output SERVICE_API_NAME string = services.outputs.apiName
-output SERVICE_API_ENDPOINT_URL string = 'https://${services.outputs.apiFqdn}'
+output SERVICE_GATEWAY_NAME string = services.outputs.gatewayName
+output SERVICE_GATEWAY_ENDPOINT_URL string = 'https://${services.outputs.gatewayFqdn}'
 output SERVICE_WORKER_NAME string = services.outputs.workerName
 output SERVICE_MIGRATIONS_NAME string = services.outputs.migrationsName

@@ -7,7 +7,7 @@ namespace AspireScale.Api.Caching;
 // - a cacheable anonymous read carries Surrogate-Key: its tags;
 // - a successful write carries Surrogate-Purge: the tags it evicted, so the balancer purges them before the client sees
 //   the answer, and the same tags go out on the Redis channel, for the writes that did not pass through the balancer.
-// Both headers are internal: the balancer strips them (AppHost/Gateway/GatewayResponseCaching.cs, which repeats these names).
+// Both headers are internal: the balancer strips them (Gateway/GatewayResponseCaching.cs, which repeats these names).
 // Tags are percent-encoded and space-separated, so a username with spaces or non-ASCII stays one valid token.
 public sealed class SurrogateKeys(IConnectionMultiplexer? redis = null)
 {

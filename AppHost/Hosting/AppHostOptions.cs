@@ -1,5 +1,3 @@
-using AspireScale.AppHost.Gateway;
-
 namespace AspireScale.AppHost.Hosting;
 
 // Command line: --replicas N --workers N --port P --data DIR --fresh --otlp URL --balancing POLICY --gateway-cache on|off --pgbouncer
@@ -22,7 +20,7 @@ public sealed record AppHostOptions
 
     public BalancingPolicy Balancing { get; init; } = BalancingPolicy.PowerOfTwoChoices;
 
-    // The balancer's response cache for anonymous reads (Gateway/GatewayResponseCaching.cs).
+    // The balancer's response cache for anonymous reads (Gateway/GatewayResponseCaching.cs, in the Gateway project).
     public bool GatewayCache { get; init; } = true;
 
     // API and Worker reach the primary through PgBouncer in transaction mode (Backing/PgBouncerHost.cs).

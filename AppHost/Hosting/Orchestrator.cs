@@ -1,6 +1,5 @@
 using AspireScale.AppHost.Backing;
 using AspireScale.AppHost.Console;
-using AspireScale.AppHost.Gateway;
 using AspireScale.AppHost.Processes;
 using AspireScale.AppHost.Services;
 using AspireScale.AppHost.Publishing;
@@ -10,8 +9,8 @@ using AspireScale.AppHost.Supervision;
 namespace AspireScale.AppHost.Hosting;
 
 // Runs the model in stages that read one by one: prepare the data folder, assign ports, start backing services, run
-// migrations and start replicas (each project as soon as what it waits for is ready), start the balancer (it follows
-// the replicas as they turn healthy), wait until everything is ready, monitor. Stopping goes the other way round.
+// migrations and start replicas and the gateway (each project as soon as what it waits for is ready), wait until
+// everything is ready, monitor. Stopping goes the other way round.
 internal sealed class Orchestrator : IAsyncDisposable
 {
     private readonly AppHostOptions _options;
@@ -22,7 +21,6 @@ internal sealed class Orchestrator : IAsyncDisposable
     private ProcessTracker? _tracker;
     private HostingContext? _context;
     private AppHostStateFile? _stateFile;
-    private GatewayHost? _gateway;
 
     public Orchestrator(AppHostOptions options, IReadOnlyList<Resource> resources)
     {
@@ -39,7 +37,6 @@ internal sealed class Orchestrator : IAsyncDisposable
         AssignPorts();
         StartBackingServices(shutdown);
         StartProjects(shutdown);
-        await StartGatewayAsync(shutdown);
         await WaitForReplicasAsync(shutdown);
         await MonitorAsync(shutdown);
     }
@@ -73,7 +70,8 @@ internal sealed class Orchestrator : IAsyncDisposable
         _console.Message($"data folder {data}; logs in {Context.LogsDirectory}");
     }
 
-    // Stage 2: every backing service gets its port (kept across its restarts) and its secrets; the gateway its port.
+    // Stage 2: every backing service and every project replica gets its port (kept across its restarts: the gateway's
+    // environment holds each API replica's address) and its secrets; the front door the port asked for, if any.
     // Every secret exists before the first replica starts.
     private void AssignPorts()
     {
@@ -87,7 +85,9 @@ internal sealed class Orchestrator : IAsyncDisposable
                 case RedisResource redis: RedisHost.AssignPorts(Context, redis); break;
                 case RabbitMQResource rabbit: RabbitMQHost.AssignPorts(Context, rabbit); break;
                 case PgBouncerResource pooler: PgBouncerHost.AssignPorts(Context, pooler); break;
-                case GatewayResource gateway: gateway.Port = _options.GatewayPort > 0 ? _options.GatewayPort : Context.Ports.Next(); break;
+                case ProjectResource { RunToCompletion: false } project:
+                    project.Ports = [.. Enumerable.Range(0, project.Replicas).Select(_ => project is { External: true, ExternalPort: > 0 } ? project.ExternalPort : Context.Ports.Next())];
+                    break;
             }
         }
 
@@ -125,35 +125,24 @@ internal sealed class Orchestrator : IAsyncDisposable
     }
 
     // Stage 4: migrations run as soon as PostgreSQL is up; API replicas and the worker start once their backing services
-    // are healthy and migrations exited 0.
+    // are healthy and migrations exited 0; the gateway once Redis is (YARP's own probes tell it when each replica serves).
     private void StartProjects(CancellationToken shutdown)
     {
         foreach (var project in _resources.OfType<ProjectResource>())
         {
             var waitFor = project.WaitFor.Concat(project.References.Select(r => r.Server)).Select(ServerOf).Distinct().ToList();
-            foreach (var replica in ProjectHost.Replicas(Context, project, Gateway))
+            foreach (var replica in ProjectHost.Replicas(Context, project, FrontDoor))
             {
                 StartAfter(project, waitFor, project.WaitForCompletion, replica, shutdown);
             }
         }
     }
 
-    // Stage 5: the balancer in this process, in front of the API replicas; started while they boot, it adds each one
-    // as it turns healthy.
-    private async Task StartGatewayAsync(CancellationToken shutdown)
-    {
-        if (Gateway is { } gateway)
-        {
-            _notifications.Publish(new ReplicaSnapshot(gateway.Name, gateway.Kind, gateway.Name, ReplicaState.Starting));
-            _gateway = await GatewayHost.StartAsync(Context, gateway, shutdown);
-        }
-    }
-
-    // Stage 6: every service healthy, every job done.
+    // Stage 5: every service healthy, every job done.
     private async Task WaitForReplicasAsync(CancellationToken shutdown) =>
         await Context.WaitForReadyAsync(_replicasByResource.Values.SelectMany(r => r), shutdown);
 
-    // Stage 7: say we are ready, then keep apphost.json current until asked to stop.
+    // Stage 6: say we are ready, then keep apphost.json current until asked to stop.
     private async Task MonitorAsync(CancellationToken shutdown)
     {
         _stateFile!.SetState("ready");
@@ -166,11 +155,6 @@ internal sealed class Orchestrator : IAsyncDisposable
     {
         Try(() => _stateFile?.SetState("stopping"));
         _console.Message("stopping");
-        if (_gateway is not null)
-        {
-            await TryAsync(async () => await _gateway.DisposeAsync());
-        }
-
         // A project's replicas stop together; a backing service's processes one by one (RabbitMQ before its epmd).
         foreach (var (name, replicas) in _replicasByResource.Reverse())
         {
@@ -241,9 +225,10 @@ internal sealed class Orchestrator : IAsyncDisposable
 
     private static Resource ServerOf(Resource resource) => resource is IResourceWithConnectionString withServer ? withServer.Server : resource;
 
-    private GatewayResource? Gateway => _resources.OfType<GatewayResource>().FirstOrDefault();
+    // The gateway: its URL is the `ready:` line and apphost.json's url.
+    private ProjectResource? FrontDoor => _resources.OfType<ProjectResource>().FirstOrDefault(p => p.External);
 
-    private string GatewayUrl => Gateway is { } g ? $"http://127.0.0.1:{g.Port}" : "";
+    private string GatewayUrl => FrontDoor is { } gateway ? gateway.ReplicaUrl(0) : "";
 
     private Dictionary<string, string> ConnectionStrings()
     {

@@ -70,9 +70,41 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
-    public static IResourceBuilder<GatewayResource> AddGateway(this DistributedApplicationBuilder builder, string name, IResourceBuilder<ProjectResource> target)
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> project, string name, string value)
     {
-        target.Resource.External = true;
-        return builder.AddResource(new GatewayResource(name, target.Resource));
+        project.Resource.Environment[name] = value;
+        return project;
     }
+
+    // Like Aspire's WithExternalHttpEndpoints: the project's http endpoint is the system's front door; port 0 = any.
+    public static IResourceBuilder<ProjectResource> WithExternalHttpEndpoints(this IResourceBuilder<ProjectResource> project, int port = 0)
+    {
+        project.Resource.External = true;
+        project.Resource.ExternalPort = port;
+        return project;
+    }
+
+    public static IResourceBuilder<ProjectResource> WithJwtSigningKey(this IResourceBuilder<ProjectResource> project)
+    {
+        project.Resource.SignsTokens = true;
+        return project;
+    }
+
+    // What the Aspire AppHost will do with one project resource per replica (api-0, api-1, ...) and WithReference to
+    // each: services__api-N__http__0 for service discovery, plus the YARP destination http://api-N in cluster "api".
+    public static IResourceBuilder<ProjectResource> WithReplicaDestinations(this IResourceBuilder<ProjectResource> project, IResourceBuilder<ProjectResource> target)
+    {
+        target.Resource.Balanced = true;
+        project.Resource.ReplicaDestinations.Add(target.Resource);
+        return project;
+    }
+
+    // The load balancer (the Gateway project) in front of every replica of the target, with the AppHost's options
+    // (--port, --balancing, --gateway-cache) as its configuration.
+    public static IResourceBuilder<ProjectResource> AddGateway(this DistributedApplicationBuilder builder, string name, IResourceBuilder<ProjectResource> target) =>
+        builder.AddProject<Projects.Gateway>(name)
+            .WithExternalHttpEndpoints(builder.Options.GatewayPort)
+            .WithReplicaDestinations(target)
+            .WithEnvironment($"ReverseProxy__Clusters__{target.Resource.Name}__LoadBalancingPolicy", builder.Options.Balancing.ToYarpPolicy())
+            .WithEnvironment("Gateway__ResponseCache", builder.Options.GatewayCache ? "true" : "false");
 }

@@ -2,8 +2,8 @@ using AspireScale.AppHost.Supervision;
 
 namespace AspireScale.AppHost.Processes;
 
-// Everything needed to start one process, fixed before it starts. A restart builds a new spec (a project replica may
-// move to a new port); a backing service's spec is the same every time so its dependents can reconnect.
+// Everything needed to start one process, fixed before it starts. A restart builds a new spec, on the same port every
+// time, so its dependents (and the gateway, whose environment holds every API replica's address) can reconnect.
 public sealed record ProcessSpec
 {
     public required string Id { get; init; }

@@ -16,7 +16,7 @@ public static class ManifestPublisher
             root[resource.Name] = Describe(resource);
         }
 
-        if (resources.OfType<ProjectResource>().Any(p => p.External))
+        if (resources.OfType<ProjectResource>().Any(p => p.SignsTokens))
         {
             root["jwt-signing-key"] = new JsonObject { ["type"] = "parameter.v0", ["secret"] = true };
         }
@@ -35,7 +35,6 @@ public static class ManifestPublisher
         RabbitMQResource => new() { ["type"] = "rabbitmq.server.v0" },
         PgBouncerResource pooler => new() { ["type"] = "pgbouncer.v0", ["database"] = pooler.Database.Name },
         ProjectResource project => Describe(project),
-        GatewayResource gateway => new() { ["type"] = "gateway.v0", ["routes"] = new JsonArray(gateway.Target.Name) },
         _ => throw new InvalidOperationException($"No manifest shape for {resource.GetType().Name}."),
     };
 
@@ -54,8 +53,21 @@ public static class ManifestPublisher
             env[$"services__{service.Name}__http__0"] = $"{{{service.Name}.bindings.http.url}}";
         }
 
+        // Deployed, a platform balances a project's replicas behind one name (Container Apps' ingress), so the gateway has
+        // one destination per referenced project there; locally the AppHost gives it one per replica (api-0, api-1, ...).
+        foreach (var target in project.ReplicaDestinations)
+        {
+            env[$"services__{target.Name}__http__0"] = $"{{{target.Name}.bindings.http.url}}";
+            env[$"ReverseProxy__Clusters__{target.Name}__Destinations__{target.Name}__Address"] = $"http://{target.Name}";
+        }
+
+        foreach (var (name, value) in project.Environment)
+        {
+            env[name] = value;
+        }
+
         env["OTEL_SERVICE_NAME"] = project.Name;
-        if (project.External)
+        if (project.SignsTokens)
         {
             env["Jwt__SigningKey"] = "{jwt-signing-key.value}";
         }
@@ -75,7 +87,9 @@ public static class ManifestPublisher
             json["replicas"] = project.Replicas;
         }
 
-        json["references"] = Names(project.References.Select(r => r.Name).Concat(project.ServiceReferences.Select(s => s.Name)));
+        json["references"] = Names(project.ReplicaDestinations.Select(d => d.Name)
+            .Concat(project.References.Select(r => r.Name))
+            .Concat(project.ServiceReferences.Select(s => s.Name)));
         json["waitFor"] = Names(project.WaitFor.Select(w => w.Name));
         if (project.WaitForCompletion.Count > 0)
         {

@@ -14,30 +14,39 @@ public sealed class ProjectResource(string name, IProjectMetadata project) : Res
     // Set when something waits for this project's completion: it is a job (migrations), not a service.
     public bool RunToCompletion { get; set; }
 
-    // Routed to by the gateway.
+    // Its http endpoint is the system's front door (the gateway): the `ready:` URL, external in the manifest.
     public bool External { get; set; }
+
+    // The port its front door listens on when External; 0 = a free one.
+    public int ExternalPort { get; set; }
+
+    // A gateway reaches each replica by name (api-0, api-1, ... even when there is one).
+    public bool Balanced { get; set; }
+
+    // Gets Jwt__SigningKey: it issues and validates tokens.
+    public bool SignsTokens { get; set; }
 
     public List<IResourceWithConnectionString> References { get; } = [];
 
+    // services__<name>__http__0: a reference to one project's single endpoint.
     public List<ProjectResource> ServiceReferences { get; } = [];
+
+    // Projects whose every replica this one reaches by itself: services__<replica>__http__0 for each, and a YARP
+    // destination http://<replica> in the cluster named after the project (the gateway).
+    public List<ProjectResource> ReplicaDestinations { get; } = [];
+
+    // WithEnvironment: settings of the project's own.
+    public Dictionary<string, string> Environment { get; } = [];
 
     public List<Resource> WaitFor { get; } = [];
 
     public List<ProjectResource> WaitForCompletion { get; } = [];
 
-    public string ReplicaId(int index) => RunToCompletion || Replicas == 1 && !External ? Name : $"{Name}-{index}";
-}
+    // Assigned once per replica before anything starts and kept across its restarts, so that whatever was given its
+    // address in its environment (the gateway) still reaches it after a restart.
+    public int[] Ports { get; set; } = [];
 
-// The YARP load balancer, hosted inside the AppHost process.
-public sealed class GatewayResource(string name, ProjectResource target) : Resource(name)
-{
-    public override string Kind => "gateway";
+    public string ReplicaId(int index) => RunToCompletion || Replicas == 1 && !Balanced ? Name : $"{Name}-{index}";
 
-    public ProjectResource Target { get; } = target;
-
-    public int Port { get; set; }
-
-    // The Api's own limit (Api/Data/Limits.RequestBodyBytes): refused at the edge, because an upstream that answers 413
-    // and closes mid-upload leaves the proxy a broken pipe to report as 502.
-    public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
+    public string ReplicaUrl(int index) => $"http://127.0.0.1:{Ports[index]}";
 }

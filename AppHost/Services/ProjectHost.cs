@@ -5,30 +5,33 @@ using AspireScale.AppHost.Supervision;
 
 namespace AspireScale.AppHost.Services;
 
-// A project replica is `dotnet <dll>` with the environment Aspire would give it. Each start takes a fresh port: a
-// replica that crashed may leave its old one in TIME_WAIT, and the gateway follows the move.
+// A project replica is `dotnet <dll>` with the environment Aspire would give it. A replica keeps its port across its
+// restarts: the gateway was given that address in its environment. (Kestrel sets SO_REUSEADDR on Linux, so the
+// connections the dead replica left in TIME_WAIT do not stop the new one binding it.)
 public static class ProjectHost
 {
     private static readonly string Dotnet = FindDotnet();
 
-    public static IEnumerable<ReplicaDefinition> Replicas(HostingContext context, ProjectResource project, GatewayResource? gateway)
+    public static IEnumerable<ReplicaDefinition> Replicas(HostingContext context, ProjectResource project, ProjectResource? frontDoor)
     {
         for (var index = 0; index < project.Replicas; index++)
         {
             var id = project.ReplicaId(index);
+            var replica = index;
             yield return new ReplicaDefinition
             {
                 Resource = project.Name,
                 Kind = project.Kind,
                 Id = id,
                 RunToCompletion = project.RunToCompletion,
-                CreateSpec = () => Spec(context, project, id, gateway),
+                CreateSpec = () => Spec(context, project, replica, frontDoor),
             };
         }
     }
 
-    public static Dictionary<string, string> Environment(HostingContext context, ProjectResource project, string replicaId, int? port, GatewayResource? gateway)
+    public static Dictionary<string, string> Environment(HostingContext context, ProjectResource project, int index, ProjectResource? frontDoor)
     {
+        var replicaId = project.ReplicaId(index);
         var env = new Dictionary<string, string>
         {
             ["DOTNET_ENVIRONMENT"] = context.Options.EnvironmentName,
@@ -39,9 +42,9 @@ public static class ProjectHost
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
         };
 
-        if (port is { } p)
+        if (!project.RunToCompletion)
         {
-            env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{p}";
+            env["ASPNETCORE_URLS"] = project.ReplicaUrl(index);
         }
 
         foreach (var reference in project.References)
@@ -52,14 +55,28 @@ public static class ProjectHost
         // Like Aspire, a reference to a load-balanced project resolves to its single front door.
         foreach (var service in project.ServiceReferences)
         {
-            var url = gateway?.Target == service ? $"http://127.0.0.1:{gateway.Port}" : null;
-            if (url is not null)
+            env[$"services__{service.Name}__http__0"] = frontDoor is not null && frontDoor.ReplicaDestinations.Contains(service)
+                ? frontDoor.ReplicaUrl(0)
+                : service.ReplicaUrl(0);
+        }
+
+        // Every replica by name, as the Aspire AppHost will give the gateway one referenced resource per replica.
+        foreach (var target in project.ReplicaDestinations)
+        {
+            for (var replica = 0; replica < target.Replicas; replica++)
             {
-                env[$"services__{service.Name}__http__0"] = url;
+                var name = target.ReplicaId(replica);
+                env[$"services__{name}__http__0"] = target.ReplicaUrl(replica);
+                env[$"ReverseProxy__Clusters__{target.Name}__Destinations__{name}__Address"] = $"http://{name}";
             }
         }
 
-        if (project.External)
+        foreach (var (name, value) in project.Environment)
+        {
+            env[name] = value;
+        }
+
+        if (project.SignsTokens)
         {
             env["Jwt__SigningKey"] = context.Secrets.JwtSigningKey();
         }
@@ -72,7 +89,7 @@ public static class ProjectHost
         return env;
     }
 
-    private static ProcessSpec Spec(HostingContext context, ProjectResource project, string replicaId, GatewayResource? gateway)
+    private static ProcessSpec Spec(HostingContext context, ProjectResource project, int index, ProjectResource? frontDoor)
     {
         var dll = project.Project.TargetPath;
         if (!File.Exists(dll))
@@ -80,16 +97,16 @@ public static class ProjectHost
             throw new FileNotFoundException($"{dll} is not built. Build it with: dotnet build {RepositoryPaths.Relative(project.Project.ProjectPath)}");
         }
 
-        int? port = project.RunToCompletion ? null : context.Ports.Next();
+        var url = project.RunToCompletion ? null : project.ReplicaUrl(index);
         return new ProcessSpec
         {
-            Id = replicaId,
+            Id = project.ReplicaId(index),
             FileName = Dotnet,
             Arguments = [dll],
-            Environment = Environment(context, project, replicaId, port, gateway),
+            Environment = Environment(context, project, index, frontDoor),
             WorkingDirectory = Path.GetDirectoryName(dll)!,
-            Endpoint = port is null ? null : $"http://127.0.0.1:{port}",
-            Health = port is null ? null : new HttpHealthProbe(context.ProbeClient, new Uri($"http://127.0.0.1:{port}/health")),
+            Endpoint = url,
+            Health = url is null ? null : new HttpHealthProbe(context.ProbeClient, new Uri($"{url}/health")),
         };
     }
 

@@ -11,7 +11,7 @@ public sealed record ReplicaDefinition
 
     public required string Id { get; init; }
 
-    // Called before every start: a project replica gets a fresh port, a backing service the same one.
+    // Called before every start; every replica gets the same port again, so what was given its address still reaches it.
     public required Func<ProcessSpec> CreateSpec { get; init; }
 
     // A job (migrations): runs once, is not restarted, is done when it exits 0.

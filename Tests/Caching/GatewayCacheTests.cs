@@ -4,7 +4,7 @@ using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.Caching;
 
-// The balancer's response cache (AppHost/Gateway/GatewayResponseCaching.cs) on the shared topology: hits reach no
+// The balancer's response cache (Gateway/GatewayResponseCaching.cs) on the shared topology: hits reach no
 // replica, every write purges what it made stale, tokens are never served from it, its internal headers stay inside.
 [Collection(SharedTopology.Name)]
 public sealed class GatewayCacheTests(SharedTopologyFixture topology) : IDisposable

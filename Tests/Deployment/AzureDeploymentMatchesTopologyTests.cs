@@ -13,7 +13,7 @@ public sealed partial class AzureDeploymentMatchesTopologyTests(AzureDeploymentF
         "AZURE_RESOURCE_GROUP",
         "AZURE_CONTAINER_REGISTRY_ENDPOINT",
         "AZURE_CONTAINER_APPS_ENVIRONMENT_ID",
-        "SERVICE_API_ENDPOINT_URL",
+        "SERVICE_GATEWAY_ENDPOINT_URL",
     ];
 
     private IEnumerable<ManifestProject> Projects => fixture.Topology.Projects;

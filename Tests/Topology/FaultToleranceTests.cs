@@ -61,6 +61,56 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         Assert.True(served.GetValueOrDefault("api-1") > 0);
     }
 
+    // The gateway is told each replica's address once, in its environment, by Aspire's service-discovery convention
+    // (services__api-N__http__0, resolved from the YARP destination http://api-N): so a replica the supervisor restarts
+    // must come back on the same port, and the gateway must serve it again without being restarted itself.
+    [Fact]
+    public async Task TheGatewayFindsEachApiReplicaByServiceDiscoveryAndAKilledReplicaReturnsOnItsPortAndServesThroughIt()
+    {
+        await _app.WaitForHealthyAsync("api", RecoveryDeadline);
+        var before = await _app.RefreshManifestAsync();
+        var gateway = before.Replica("gateway");
+        var env = ProcessInspector.Environment(gateway.Pid!.Value);
+        var replicas = before.Resource("api").Replicas;
+        Assert.Equal(["api-0", "api-1"], replicas.Select(r => r.Id));
+        foreach (var replica in replicas)
+        {
+            Assert.Equal(replica.Endpoint, env[$"services__{replica.Id}__http__0"]);
+            Assert.Equal($"http://{replica.Id}", env[$"ReverseProxy__Clusters__api__Destinations__{replica.Id}__Address"]);
+        }
+
+        Assert.Equal(before.ConnectionStrings["cache"], env["ConnectionStrings__cache"]);
+        Assert.Equal(_app.GatewayUrl.ToString().TrimEnd('/'), env["ASPNETCORE_URLS"]);
+        Assert.Equal(before.Url, env["ASPNETCORE_URLS"]);
+        Assert.Equal("RoundRobin", env["ReverseProxy__Clusters__api__LoadBalancingPolicy"]);
+        Assert.Equal("gateway", env["OTEL_SERVICE_NAME"]);
+        Assert.NotEqual(before.Pid, gateway.Pid);
+        using var client = _app.CreateHttpClient();
+        // Its /health is its own (no replica answers it), and healthy while a replica is usable.
+        using (var health = await client.GetAsync(new Uri("/health", UriKind.Relative)))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+            Assert.False(health.Headers.Contains("X-Instance"));
+            Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
+        }
+
+        var victim = before.Replica("api-1");
+        Process.GetProcessById(victim.Pid!.Value).Kill();
+        var after = await _app.WaitForAsync(
+            m => m.Replica("api-1") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid && r.Restarts > victim.Restarts,
+            RecoveryDeadline, "api-1 restarted and healthy");
+
+        Assert.Equal(victim.Endpoint, after.Replica("api-1").Endpoint);
+        Assert.Equal(victim.Endpoint, ProcessInspector.Environment(after.Replica("api-1").Pid!.Value)["ASPNETCORE_URLS"]);
+        Assert.Equal(gateway.Pid, after.Replica("gateway").Pid);
+        // "/" is never cached: each answer comes from a replica.
+        await WaitUntilAsync(async () =>
+        {
+            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+            return response.IsSuccessStatusCode && response.Headers.GetValues("X-Instance").Single() == "api-1";
+        }, "the restarted api-1 answering through the gateway");
+    }
+
     [Fact]
     public async Task AKilledBackingServiceIsRestartedOnItsPortAndTheApiRecoversWithoutARestart()
     {

@@ -22,9 +22,29 @@ public sealed class ManifestPublisherTests
         Assert.Equal(2, (int)resources["api"]!["replicas"]!);
         Assert.Equal(["migrations"], resources["api"]!["waitForCompletion"]!.AsArray().Select(n => (string?)n));
         Assert.Equal("{conduit-read.connectionString}", (string?)resources["api"]!["env"]!["ConnectionStrings__conduit-read"]);
-        Assert.True((bool)resources["api"]!["bindings"]!["http"]!["external"]!);
+        Assert.False((bool)resources["api"]!["bindings"]!["http"]!["external"]!);
         Assert.False((bool)resources["worker"]!["bindings"]!["http"]!["external"]!);
-        Assert.Equal(["api"], resources["gateway"]!["routes"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal("{jwt-signing-key.value}", (string?)resources["api"]!["env"]!["Jwt__SigningKey"]);
+    }
+
+    // The gateway is a project like the others, and the only external endpoint: it reaches the api through service
+    // discovery (services__api__http__0) as the YARP destination http://api, and purges its cache over Redis.
+    [Fact]
+    public async Task TheGatewayIsTheExternalProjectThatReachesTheApiByServiceDiscovery()
+    {
+        var gateway = (await PublishAsync())["gateway"]!;
+
+        Assert.Equal("project.v0", (string?)gateway["type"]);
+        Assert.Equal("Gateway/Gateway.csproj", (string?)gateway["path"]);
+        Assert.True((bool)gateway["bindings"]!["http"]!["external"]!);
+        Assert.Equal(["api", "cache"], gateway["references"]!.AsArray().Select(n => (string?)n));
+        var env = gateway["env"]!;
+        Assert.Equal("{api.bindings.http.url}", (string?)env["services__api__http__0"]);
+        Assert.Equal("http://api", (string?)env["ReverseProxy__Clusters__api__Destinations__api__Address"]);
+        Assert.Equal("{cache.connectionString}", (string?)env["ConnectionStrings__cache"]);
+        Assert.Equal("PowerOfTwoChoices", (string?)env["ReverseProxy__Clusters__api__LoadBalancingPolicy"]);
+        Assert.Null(env["Jwt__SigningKey"]);
+        Assert.Equal("/health", (string?)gateway["probes"]!["readiness"]);
     }
 
     // --pgbouncer: the services' ConnectionStrings__conduit is the pooler's; the migrator keeps the primary's (it holds

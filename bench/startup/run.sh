@@ -78,8 +78,7 @@ while read -r line; do
   kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
   total=$((total + kb))
   echo "| $id | $pid | $(fmt "$(echo "$kb / 1024" | bc -l)") |"
-done < <(jq -r '.resources[].replicas[] | select(.pid != null and .state == "running")
-               | "\(if .id == "gateway" then "gateway (the AppHost process itself)" else .id end) \(.pid)"' "$DATA/apphost.json")
+done < <(jq -r '"apphost \(.pid)", (.resources[].replicas[] | select(.pid != null and .state == "running") | "\(.id) \(.pid)")' "$DATA/apphost.json")
 echo "| **total** (processes above; PostgreSQL backends and Erlang helpers not counted) | | $(fmt "$(echo "$total / 1024" | bc -l)") |"
 echo
 echo "Machine: $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -1,5 +1,5 @@
-// The three azd services: `api` and `worker` as container apps, `migrations` as a manually triggered Container Apps
-// job. Each carries the azd-service-name tag azd deploys to, and the same environment the AppHost gives it locally
+// The four azd services: `gateway`, `api` and `worker` as container apps, `migrations` as a manually triggered
+// Container Apps job. The gateway is the one external endpoint; the api is reached through it. Each carries the azd-service-name tag azd deploys to, and the same environment the AppHost gives it locally
 // (see `dotnet AppHost.dll --publisher manifest`), with Azure's endpoints in place of 127.0.0.1. Names, probes,
 // ports and scale rules are literals on purpose: Tests/Deployment reads them from the compiled template.
 
@@ -11,6 +11,7 @@ param identityId string
 param apiImage string
 param workerImage string
 param migrationsImage string
+param gatewayImage string
 
 // Npgsql keyword strings to the primary and the replica, and the AMQP URI of the broker: composed in main.bicep.
 @secure()
@@ -71,8 +72,9 @@ resource api 'Microsoft.App/containerApps@2025-07-01' = {
     workloadProfileName: 'Consumption'
     configuration: {
       activeRevisionsMode: 'Single'
+      // Internal: clients come through the gateway (its response cache and 413 at the edge), which reaches it as http://api.
       ingress: {
-        external: true
+        external: false
         targetPort: 8080
         transport: 'auto'
         allowInsecure: false
@@ -320,6 +322,132 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
   }
 }
 
+// The load balancer project (Gateway/): the one external endpoint. Here Container Apps' ingress already balances the api
+// replicas per request behind the name `api`, so the gateway has one destination, http://api, resolved by service
+// discovery from services__api__http__0; what it adds is its response cache (purged over Redis) and the 413 at the edge.
+resource gateway 'Microsoft.App/containerApps@2025-07-01' = {
+  name: 'gateway'
+  location: location
+  tags: {
+    'azd-env-name': environmentName
+    'azd-service-name': 'gateway'
+  }
+  identity: identity
+  properties: {
+    environmentId: containerAppsEnvironmentId
+    workloadProfileName: 'Consumption'
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: 8080
+        transport: 'auto'
+        allowInsecure: false
+      }
+      registries: registries
+      secrets: [
+        {
+          name: 'cache'
+          value: cacheConnectionString
+        }
+        {
+          name: 'appinsights-connection-string'
+          value: applicationInsights.properties.ConnectionString
+        }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'gateway'
+          image: gatewayImage
+          env: [
+            {
+              name: 'ConnectionStrings__cache'
+              secretRef: 'cache'
+            }
+            {
+              // The api app's internal ingress, by its name inside the environment.
+              name: 'services__api__http__0'
+              value: 'http://${api.name}'
+            }
+            {
+              name: 'ReverseProxy__Clusters__api__Destinations__api__Address'
+              value: 'http://api'
+            }
+            {
+              name: 'ReverseProxy__Clusters__api__LoadBalancingPolicy'
+              value: 'PowerOfTwoChoices'
+            }
+            {
+              name: 'Gateway__ResponseCache'
+              value: 'true'
+            }
+            {
+              name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+              secretRef: 'appinsights-connection-string'
+            }
+            {
+              name: 'OTEL_SERVICE_NAME'
+              value: 'gateway'
+            }
+            {
+              name: 'ASPNETCORE_ENVIRONMENT'
+              value: 'Production'
+            }
+            {
+              // Ingress terminates TLS; the gateway passes the client's scheme and address on to the api.
+              name: 'ASPNETCORE_FORWARDEDHEADERS_ENABLED'
+              value: 'true'
+            }
+          ]
+          resources: {
+            cpu: json('0.5')
+            memory: '1Gi'
+          }
+          probes: [
+            {
+              type: 'Liveness'
+              httpGet: {
+                path: '/alive'
+                port: 8080
+              }
+              initialDelaySeconds: 5
+              periodSeconds: 10
+              failureThreshold: 3
+            }
+            {
+              type: 'Readiness'
+              httpGet: {
+                path: '/health'
+                port: 8080
+              }
+              initialDelaySeconds: 5
+              periodSeconds: 10
+              failureThreshold: 3
+            }
+          ]
+        }
+      ]
+      // Two so a restart never leaves the system without its front door; each keeps its own cache, all purged together.
+      scale: {
+        minReplicas: 2
+        maxReplicas: 10
+        rules: [
+          {
+            name: 'http-concurrency'
+            http: {
+              metadata: {
+                concurrentRequests: '200'
+              }
+            }
+          }
+        ]
+      }
+    }
+  }
+}
+
 // Started by infra/hooks/run-migrations.sh after azd deploys its image and before the api and worker roll out.
 resource migrations 'Microsoft.App/jobs@2025-07-01' = {
   name: 'migrations'
@@ -392,6 +520,7 @@ resource migrations 'Microsoft.App/jobs@2025-07-01' = {
 }
 
 output apiName string = api.name
-output apiFqdn string = api.properties.configuration.ingress.fqdn
+output gatewayName string = gateway.name
+output gatewayFqdn string = gateway.properties.configuration.ingress.fqdn
 output workerName string = worker.name
 output migrationsName string = migrations.name

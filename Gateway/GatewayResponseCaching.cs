@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.Gateway;
 
 // The balancer's response cache, as a CDN in front of the Api: hot anonymous reads are answered here without reaching a
 // replica. What is stored, and for how long, is the Api's call:

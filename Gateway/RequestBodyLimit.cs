@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.Gateway;
 
 // Oversized uploads are refused here, before any byte reaches a replica: a declared Content-Length over the limit is
 // answered at once; a chunked body that grows past it makes Kestrel throw while YARP reads it, and YARP's bare 413 gets

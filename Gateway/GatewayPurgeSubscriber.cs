@@ -1,35 +1,36 @@
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.Gateway;
 
 // Purges the balancer's cache on the Api's Redis channel (Api/Caching/SurrogateKeys.cs), which carries the tags of every
 // successful write, including those sent straight to a replica. A purge missed while the connection was down cannot be
 // recovered, so the cache is not used until the subscription is live, and is flushed whenever the connection comes back.
-public sealed partial class GatewayPurgeSubscriber : IAsyncDisposable
+public sealed partial class GatewayPurgeSubscriber : IHostedService, IAsyncDisposable
 {
     // Keep equal to SurrogateKeys.PurgeChannel in the Api.
     private const string Channel = "conduit:surrogate-purge";
 
     private readonly GatewayCache _cache;
     private readonly ILogger _logger;
+    private readonly string _connectionString;
     private readonly CancellationTokenSource _stopping = new();
     private ConnectionMultiplexer? _redis;
     private Task _subscribing = Task.CompletedTask;
     private volatile bool _listening;
 
-    public GatewayPurgeSubscriber(GatewayCache cache, ILogger logger)
+    public GatewayPurgeSubscriber(GatewayCache cache, ILogger logger, string connectionString)
     {
         _cache = cache;
         _logger = logger;
+        _connectionString = connectionString;
     }
 
     public bool IsListening => _listening;
 
     // Returns once connecting started: Redis may still be starting (the cache is bypassed until the subscription is live).
-    public async Task StartAsync(string connectionString)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = ConfigurationOptions.Parse(connectionString);
+        var options = ConfigurationOptions.Parse(_connectionString);
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 2000;
         options.ClientName = "gateway";
@@ -39,8 +40,15 @@ public sealed partial class GatewayPurgeSubscriber : IAsyncDisposable
         _subscribing = SubscribeAsync();
     }
 
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
     public async ValueTask DisposeAsync()
     {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         _listening = false;
         await _stopping.CancelAsync();
         await _subscribing.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -48,8 +56,6 @@ public sealed partial class GatewayPurgeSubscriber : IAsyncDisposable
         {
             await _redis.DisposeAsync();
         }
-
-        _stopping.Dispose();
     }
 
     // Until Redis accepts the subscription; the multiplexer renews it by itself after a reconnect.

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.Gateway;
 
 // YARP does not retry. A safe request (GET, HEAD, OPTIONS, TRACE: no body, no side effect) that failed before any of the
 // response was sent - the replica was killed, or refused the connection while restarting - goes through load balancing

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.Gateway;
 
 // One stored answer: the body as the client gets it (already compressed when the key says br or gzip), the headers to
 // replay, and how old it was and may get (s-maxage).

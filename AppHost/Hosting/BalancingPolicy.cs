@@ -1,6 +1,4 @@
-using Yarp.ReverseProxy.LoadBalancing;
-
-namespace AspireScale.AppHost.Gateway;
+namespace AspireScale.AppHost.Hosting;
 
 public enum BalancingPolicy { RoundRobin, LeastRequests, PowerOfTwoChoices }
 
@@ -14,10 +12,12 @@ public static class BalancingPolicies
         _ => throw new ArgumentException($"--balancing takes round-robin, least-requests or power-of-two, not '{value}'."),
     };
 
+    // YARP's policy names (Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies), as the gateway reads them from
+    // ReverseProxy:Clusters:<cluster>:LoadBalancingPolicy.
     public static string ToYarpPolicy(this BalancingPolicy policy) => policy switch
     {
-        BalancingPolicy.RoundRobin => LoadBalancingPolicies.RoundRobin,
-        BalancingPolicy.LeastRequests => LoadBalancingPolicies.LeastRequests,
-        _ => LoadBalancingPolicies.PowerOfTwoChoices,
+        BalancingPolicy.RoundRobin => "RoundRobin",
+        BalancingPolicy.LeastRequests => "LeastRequests",
+        _ => "PowerOfTwoChoices",
     };
 }
