@@ -4,7 +4,8 @@ namespace AspireScale.AppHost;
 // appsettings, or the command line); the short flags the README has always documented (--replicas 3, --fresh ...) are
 // rewritten to those keys before Aspire reads its arguments, so `dotnet run --project AppHost -- --replicas 3` still works.
 // Everything else (Aspire's own --publisher, --output-path, ...) passes through untouched.
-public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode, bool PgBouncer)
+public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode, bool PgBouncer,
+    int? GatewayPort, string Balancing, bool GatewayCache)
 {
     public const string Section = "AspireScale";
 
@@ -63,8 +64,27 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
             section.GetValue("Fresh", false),
             section["Environment"] is { Length: > 0 } environment ? environment : "Development",
             BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers),
-            section.GetValue("PgBouncer", false));
+            section.GetValue("PgBouncer", false),
+            section["Port"] is { } port ? Positive(section, "Port", 0) : null,
+            YarpPolicy(section["Balancing"]),
+            OnOff(section["GatewayCache"] ?? "on"));
     }
+
+    // The README's names for the balancing policies, as YARP calls them.
+    private static string YarpPolicy(string? value) => (value ?? "power-of-two").ToLowerInvariant() switch
+    {
+        "power-of-two" or "poweroftwochoices" => "PowerOfTwoChoices",
+        "round-robin" or "roundrobin" => "RoundRobin",
+        "least-requests" or "leastrequests" => "LeastRequests",
+        var other => throw new ArgumentException($"AspireScale:Balancing takes round-robin, least-requests or power-of-two, not '{other}'."),
+    };
+
+    private static bool OnOff(string value) => value.ToLowerInvariant() switch
+    {
+        "on" or "true" => true,
+        "off" or "false" => false,
+        _ => throw new ArgumentException($"AspireScale:GatewayCache takes on or off, not '{value}'."),
+    };
 
     private static int Positive(IConfiguration section, string key, int fallback) =>
         section[key] is not { } text ? fallback

@@ -135,9 +135,9 @@ internal sealed class AppHostStateFile(
                 || s.State?.Text == KnownResourceStates.Running && s.HealthStatus is null or HealthStatus.Healthy);
         });
 
-    // The gateway once it runs here; until then the first API replica.
+    // The gateway's URL: the system's front door.
     private string FrontDoor() =>
-        _latest.Values.Where(e => e.Resource.Name is "gateway" or "api-0").OrderBy(e => e.Resource.Name == "gateway" ? 0 : 1)
+        _latest.Values.Where(e => e.Resource.Name == "gateway")
             .SelectMany(e => e.Snapshot.Urls).FirstOrDefault(u => !u.IsInternal)?.Url.TrimEnd('/') ?? "";
 
     private static string StateOf(IEnumerable<CustomResourceSnapshot> snapshots) =>

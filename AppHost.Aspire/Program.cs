@@ -22,9 +22,10 @@ var migrations = builder.AddProject<Projects.MigrationService>("migrations")
 
 // One resource per API replica, each on a port of its own: DCP's replica proxy balances per connection, and the gateway
 // balances per request, so it must reach every replica itself.
+var api = new List<IResourceBuilder<ProjectResource>>();
 for (var i = 0; i < settings.Replicas; i++)
 {
-    builder.AddProject<Projects.Api>($"api-{i}")
+    api.Add(builder.AddProject<Projects.Api>($"api-{i}")
         .WithUnproxiedHttpEndpoint()
         .WithServiceEnvironment(settings)
         .WithRestartOnCrash()
@@ -38,7 +39,7 @@ for (var i = 0; i < settings.Replicas; i++)
         .WaitFor(conduitRead)
         .WaitFor(cache)
         .WaitFor(messaging)
-        .WaitForCompletion(migrations);
+        .WaitForCompletion(migrations));
 }
 
 builder.AddProject<Projects.Worker>("worker")
@@ -54,5 +55,16 @@ builder.AddProject<Projects.Worker>("worker")
     .WaitFor(cache)
     .WaitFor(messaging)
     .WaitForCompletion(migrations);
+
+// The load balancer: per request over every API replica, which it finds by service discovery (services__api-N__http__0).
+builder.AddProject<Projects.Gateway>("gateway")
+    .WithFrontDoorEndpoint(settings.GatewayPort)
+    .WithServiceEnvironment(settings)
+    .WithRestartOnCrash()
+    .WithHttpHealthCheck("/health")
+    .WithReference(cache)
+    .WithReplicaDestinations(api)
+    .WithEnvironment("ReverseProxy__Clusters__api__LoadBalancingPolicy", settings.Balancing)
+    .WithEnvironment("Gateway__ResponseCache", settings.GatewayCache ? "true" : "false");
 
 builder.Build().Run();

@@ -63,6 +63,14 @@ public sealed class AspireAppHostModelTests : IDisposable
         Assert.Contains(resources["messaging"].Annotations.OfType<WaitAnnotation>(), w => w.Resource.Name == "messaging-epmd");
         Assert.Equal("postgres-replica", ((IResourceWithParent)resources["conduit-read"]).Parent.Name);
         AssertServicesAreWired(resources);
+
+        // The gateway reaches each API replica itself (DCP's replica proxy balances per connection) and starts after them.
+        var gateway = Assert.IsType<ProjectResource>(resources["gateway"]);
+        var references = gateway.Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference").Select(r => r.Resource.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "api-0", "api-1", "cache" }, references);
+        Assert.Superset(new HashSet<string> { "api-0", "api-1" }, gateway.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).ToHashSet());
+        Assert.True(gateway.TryGetEndpoints(out var endpoints));
+        Assert.Contains(endpoints, e => e.IsExternal && !e.IsProxied);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class AspireAppHostTests
             await using var app = await builder.BuildAsync();
             using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             await app.StartAsync(startup.Token);
-            foreach (var resource in new[] { "postgres", "postgres-replica", "conduit", "conduit-read", "cache", "messaging", "api-0", "api-1", "worker" })
+            foreach (var resource in new[] { "postgres", "postgres-replica", "conduit", "conduit-read", "cache", "messaging", "api-0", "api-1", "worker", "gateway" })
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, startup.Token);
             }
@@ -53,6 +53,21 @@ public sealed class AspireAppHostTests
             using (var login = await second.PostAsJsonAsync("/api/users/login", new { user = new { email = $"{name}@example.com", password = "correct horse battery" } }))
             {
                 Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            }
+
+            // Through the gateway, which balances per request over both replicas it found by service discovery.
+            using (var gateway = app.CreateHttpClient("gateway"))
+            {
+                var instances = new HashSet<string>();
+                for (var i = 0; i < 20 && instances.Count < 2; i++)
+                {
+                    // Never cached anywhere: each answer is a replica's own.
+                    using var anonymous = await gateway.GetAsync("/api/user");
+                    Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+                    instances.Add(anonymous.Headers.GetValues("X-Instance").Single());
+                }
+
+                Assert.Equal(2, instances.Count);
             }
 
             // A killed API replica is started again by the AppHost (DCP alone leaves it exited) and serves again.
