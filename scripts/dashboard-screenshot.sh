@@ -17,6 +17,7 @@ fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 data="$(mktemp -d /tmp/aspirescale-dashboard-XXXXXX)"
 log="$data.log"
+: >"$log"
 dashboard="http://127.0.0.1:$(free_port)"
 ASPNETCORE_URLS="$dashboard" \
 ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:$(free_port)" \
