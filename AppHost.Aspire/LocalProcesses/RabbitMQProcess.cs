@@ -13,7 +13,9 @@ namespace AspireScale.AppHost.LocalProcesses;
 public sealed class RabbitMQProcessResource(string name, string command, string workingDirectory, ParameterResource password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
-    public const string UserName = "guest";
+    // The user our engine made in the same data folder (<data>/messaging): RabbitMQ applies default_user only on its first
+    // boot, so a folder the engine started first would refuse any other name.
+    public const string UserName = "aspirescale";
 
     public EndpointReference PrimaryEndpoint => new(this, "tcp");
 
