@@ -19,6 +19,7 @@ internal sealed class AppHostStateFile(
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly ConcurrentDictionary<string, (IResource Resource, CustomResourceSnapshot Snapshot)> _latest = new();
     private readonly Lock _writeGate = new();
+    private readonly ConcurrentDictionary<string, string> _connectionStrings = new();
     private string _state = "starting";
     private bool _ready;
 
@@ -51,15 +52,15 @@ internal sealed class AppHostStateFile(
 
     private async Task WriteAsync(CancellationToken cancellationToken)
     {
-        var connectionStrings = new Dictionary<string, string>();
-        // Only once a server runs: before its endpoint is allocated, resolving its connection string waits for it.
+        // Each resolved once, after its server first runs (before its endpoint is allocated, resolving would wait for
+        // it); endpoints and secrets do not change for the AppHost's life.
         var running = _latest.Values.Where(e => e.Snapshot.State?.Text == KnownResourceStates.Running).Select(e => e.Resource).ToHashSet();
-        foreach (var resource in model.Resources.OfType<IResourceWithConnectionString>())
+        foreach (var resource in model.Resources.OfType<IResourceWithConnectionString>().Where(r => !_connectionStrings.ContainsKey(r.Name)))
         {
             var server = resource is IResourceWithParent parent ? parent.Parent : resource;
             if (running.Contains(server) && await resource.ConnectionStringExpression.GetValueAsync(cancellationToken) is { } value)
             {
-                connectionStrings[resource.Name] = value;
+                _connectionStrings[resource.Name] = value;
             }
         }
 
@@ -67,22 +68,19 @@ internal sealed class AppHostStateFile(
         {
             _ready = true;
             _state = "running";
-            Write(_state, connectionStrings);
+            Write(_state);
             Console.WriteLine($"ready: {FrontDoor()}");
             return;
         }
 
-        Write(_state, connectionStrings);
+        Write(_state);
     }
 
-    private Dictionary<string, string>? _lastConnectionStrings;
-
-    private void Write(string state, Dictionary<string, string>? connectionStrings = null)
+    private void Write(string state)
     {
         lock (_writeGate)
         {
             _state = state;
-            _lastConnectionStrings = connectionStrings ?? _lastConnectionStrings ?? [];
             var resources = _latest.Values
                 .Where(e => e.Resource is not ParameterResource && !e.Snapshot.IsHidden)
                 .GroupBy(e => e.Resource.Name)
@@ -112,7 +110,7 @@ internal sealed class AppHostStateFile(
                 Url = FrontDoor(),
                 DataDirectory = settings.DataDirectory,
                 Pid = Environment.ProcessId,
-                ConnectionStrings = _lastConnectionStrings,
+                ConnectionStrings = new Dictionary<string, string>(_connectionStrings),
                 Resources = resources,
             };
             var temp = StatePath + ".tmp";

@@ -1,6 +1,5 @@
 using AspireScale.AppHost.Supervision;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Npgsql;
 
 namespace AspireScale.AppHost.LocalProcesses;
 
@@ -73,21 +72,9 @@ public static class PgBouncerProcessBuilderExtensions
         // A query through the pooler proves both hops: PgBouncer up and the primary reachable from it.
         var key = $"{name}_check";
         builder.Services.AddHealthChecks().AddAsyncCheck(key, async ct =>
-        {
-            try
-            {
-                var connectionString = new NpgsqlConnectionStringBuilder(await pooler.ConnectionStringExpression.GetValueAsync(ct)) { Pooling = false, Timeout = 3 };
-                await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
-                await connection.OpenAsync(ct);
-                await using var query = new NpgsqlCommand("SELECT 1", connection);
-                await query.ExecuteScalarAsync(ct);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy(exception.Message);
-            }
-        });
+            await PostgresProcessBuilderExtensions.CanQueryAsync((await pooler.ConnectionStringExpression.GetValueAsync(ct))!, "SELECT 1", ct)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy());
 
         return builder.AddResource(pooler)
             .WithArgs([.. prefix, configFile])

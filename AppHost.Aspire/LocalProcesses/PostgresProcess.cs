@@ -183,7 +183,8 @@ public static class PostgresProcessBuilderExtensions
         return builder.WithHealthCheck(key);
     }
 
-    private static async Task<bool> CanQueryAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    // A fresh session (no pool) that runs the query and gets a row back: the readiness of a server, a database or a pooler.
+    internal static async Task<bool> CanQueryAsync(string connectionString, string sql, CancellationToken cancellationToken)
     {
         try
         {
