@@ -16,6 +16,7 @@ var conduitForServices = settings.PgBouncer ? conduit.AddPgBouncer("pgbouncer", 
 var signingKey = builder.AddParameter("jwt-signing-key", () => data.SigningKey("jwt-signing-key"), secret: true);
 
 var migrations = builder.AddProject<Projects.MigrationService>("migrations")
+    .WithBuildOutputLaunch()
     .WithServiceEnvironment(settings)
     .WithReference(conduit)
     .WaitFor(conduit);
@@ -26,6 +27,7 @@ var api = new List<IResourceBuilder<ProjectResource>>();
 for (var i = 0; i < settings.Replicas; i++)
 {
     api.Add(builder.AddProject<Projects.Api>($"api-{i}")
+        .WithBuildOutputLaunch()
         .WithUnproxiedHttpEndpoint()
         .WithServiceEnvironment(settings)
         .WithRestartOnCrash()
@@ -43,6 +45,7 @@ for (var i = 0; i < settings.Replicas; i++)
 }
 
 builder.AddProject<Projects.Worker>("worker")
+    .WithBuildOutputLaunch()
     .WithReplicas(settings.Workers)
     .WithServiceEnvironment(settings)
     .WithRestartOnCrash()
@@ -58,6 +61,7 @@ builder.AddProject<Projects.Worker>("worker")
 
 // The load balancer: per request over every API replica, which it finds by service discovery (services__api-N__http__0).
 builder.AddProject<Projects.Gateway>("gateway")
+    .WithBuildOutputLaunch()
     .WithFrontDoorEndpoint(settings.GatewayPort)
     .WithServiceEnvironment(settings)
     .WithRestartOnCrash()
