@@ -5,7 +5,7 @@ namespace AspireScale.AppHost;
 // rewritten to those keys before Aspire reads its arguments, so `dotnet run --project AppHost -- --replicas 3` still works.
 // Everything else (Aspire's own --publisher, --output-path, ...) passes through untouched.
 public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode, bool PgBouncer,
-    int? GatewayPort, string Balancing, bool GatewayCache)
+    int? GatewayPort, string Balancing, bool GatewayCache, string? Otlp)
 {
     public const string Section = "AspireScale";
 
@@ -20,6 +20,7 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
         ["--gateway-cache"] = "GatewayCache",
         ["--environment"] = "Environment",
         ["--backing-services"] = "BackingServices",
+        ["--dashboard"] = "Dashboard",
     };
 
     private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
@@ -51,6 +52,14 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
         return [.. rewritten];
     }
 
+    // Read before the builder exists (Aspire takes it as an option, not as configuration): the environment, then the
+    // command line, as the builder's configuration would.
+    public static bool DashboardWanted(string[] rewrittenArgs)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(rewrittenArgs).Build();
+        return OnOff(configuration[$"{Section}:Dashboard"] ?? "on", "Dashboard");
+    }
+
     public static AppHostSettings Read(IConfiguration configuration, string appHostDirectory)
     {
         var section = configuration.GetSection(Section);
@@ -67,7 +76,8 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
             section.GetValue("PgBouncer", false),
             section["Port"] is { } port ? Positive(section, "Port", 0) : null,
             YarpPolicy(section["Balancing"]),
-            OnOff(section["GatewayCache"] ?? "on"));
+            OnOff(section["GatewayCache"] ?? "on", "GatewayCache"),
+            section["Otlp"] is { Length: > 0 } otlp ? otlp : null);
     }
 
     // The README's names for the balancing policies, as YARP calls them.
@@ -79,11 +89,11 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
         var other => throw new ArgumentException($"AspireScale:Balancing takes round-robin, least-requests or power-of-two, not '{other}'."),
     };
 
-    private static bool OnOff(string value) => value.ToLowerInvariant() switch
+    private static bool OnOff(string value, string key) => value.ToLowerInvariant() switch
     {
         "on" or "true" => true,
         "off" or "false" => false,
-        _ => throw new ArgumentException($"AspireScale:GatewayCache takes on or off, not '{value}'."),
+        _ => throw new ArgumentException($"AspireScale:{key} takes on or off, not '{value}'."),
     };
 
     private static int Positive(IConfiguration section, string key, int fallback) =>

@@ -2,7 +2,9 @@ using AspireScale.AppHost;
 using AspireScale.AppHost.LocalProcesses;
 using AspireScale.AppHost.Supervision;
 
-var builder = DistributedApplication.CreateBuilder(AppHostSettings.RewriteFlags(args));
+var arguments = AppHostSettings.RewriteFlags(args);
+// --dashboard off: headless runs (the test suite, benchmarks) save the dashboard's start-up and memory.
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = arguments, DisableDashboard = !AppHostSettings.DashboardWanted(arguments) });
 var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
 var data = new DataFolder(settings.DataDirectory, settings.Fresh);
 builder.AddStateFile(settings);

@@ -19,9 +19,13 @@ public static class ProjectExtensions
     }
 
     // Development unless --environment says otherwise, as the services' launch profiles would (they have none: the AppHost
-    // is their only launcher, and the benchmarks run Production).
-    public static IResourceBuilder<ProjectResource> WithServiceEnvironment(this IResourceBuilder<ProjectResource> project, AppHostSettings settings) =>
+    // is their only launcher, and the benchmarks run Production). --otlp: telemetry to that collector instead of the
+    // dashboard (set after Aspire's own OTEL_* variables, so it wins).
+    public static IResourceBuilder<ProjectResource> WithServiceEnvironment(this IResourceBuilder<ProjectResource> project, AppHostSettings settings)
+    {
         project.WithEnvironment("DOTNET_ENVIRONMENT", settings.EnvironmentName).WithEnvironment("ASPNETCORE_ENVIRONMENT", settings.EnvironmentName);
+        return settings.Otlp is { } otlp ? project.WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", otlp) : project;
+    }
 
     // The system's front door: a fixed port on request (--port), else a free one; external in a deployment.
     public static IResourceBuilder<ProjectResource> WithFrontDoorEndpoint(this IResourceBuilder<ProjectResource> project, int? port)
