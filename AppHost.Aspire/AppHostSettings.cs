@@ -5,7 +5,7 @@ namespace AspireScale.AppHost;
 // rewritten to those keys before Aspire reads its arguments, so `dotnet run --project AppHost -- --replicas 3` still works.
 // Everything else (Aspire's own --publisher, --output-path, ...) passes through untouched.
 public sealed record AppHostSettings(int Replicas, int Workers, string DataDirectory, bool Fresh, string EnvironmentName, BackingServicesMode Mode, bool PgBouncer,
-    int? GatewayPort, string Balancing, bool GatewayCache, string? Otlp)
+    int? GatewayPort, string Balancing, bool GatewayCache, string? Otlp, bool Dashboard)
 {
     public const string Section = "AspireScale";
 
@@ -60,7 +60,9 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
         return OnOff(configuration[$"{Section}:Dashboard"] ?? "on", "Dashboard");
     }
 
-    public static AppHostSettings Read(IConfiguration configuration, string appHostDirectory)
+    // Publishing (the manifest, azd) describes the deployment: the backing services are containers there, and PgBouncer,
+    // a local process, has no part in it (Azure Database for PostgreSQL has its own).
+    public static AppHostSettings Read(IConfiguration configuration, string appHostDirectory, bool publishing = false)
     {
         var section = configuration.GetSection(Section);
         var data = section["Data"] is { Length: > 0 } folder
@@ -70,14 +72,15 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
             Positive(section, "Replicas", 2),
             Positive(section, "Workers", 1),
             data,
-            section.GetValue("Fresh", false),
-            section["Environment"] is { Length: > 0 } environment ? environment : "Development",
-            BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers),
-            section.GetValue("PgBouncer", false),
+            !publishing && section.GetValue("Fresh", false),
+            ValidEnvironmentName(section["Environment"]),
+            publishing ? BackingServicesMode.Containers : BackingServicesExtensions.Choose(section["BackingServices"], BackingServicesExtensions.ContainerRuntimeAnswers),
+            !publishing && section.GetValue("PgBouncer", false),
             section["Port"] is { } port ? Positive(section, "Port", 0) : null,
             YarpPolicy(section["Balancing"]),
             OnOff(section["GatewayCache"] ?? "on", "GatewayCache"),
-            section["Otlp"] is { Length: > 0 } otlp ? otlp : null);
+            section["Otlp"] is { Length: > 0 } otlp ? otlp : null,
+            OnOff(section["Dashboard"] ?? "on", "Dashboard"));
     }
 
     // The README's names for the balancing policies, as YARP calls them.
@@ -86,20 +89,30 @@ public sealed record AppHostSettings(int Replicas, int Workers, string DataDirec
         "power-of-two" or "poweroftwochoices" => "PowerOfTwoChoices",
         "round-robin" or "roundrobin" => "RoundRobin",
         "least-requests" or "leastrequests" => "LeastRequests",
-        var other => throw new ArgumentException($"AspireScale:Balancing takes round-robin, least-requests or power-of-two, not '{other}'."),
+        var other => throw new ArgumentException($"{Named("Balancing")} takes round-robin, least-requests or power-of-two, not '{other}'."),
     };
+
+    // Becomes a folder name in appsettings.{Name}.json lookups and the services' environment: a plain name only.
+    private static string ValidEnvironmentName(string? value) =>
+        value is null ? "Development"
+        : System.Text.RegularExpressions.Regex.IsMatch(value, "^[A-Za-z0-9][A-Za-z0-9_-]*$") ? value
+        : throw new ArgumentException($"{Named("Environment")} takes a name of letters, digits, '-' and '_', not '{value}'.");
+
+    // An option as a user may have given it: the flag and its configuration key.
+    private static string Named(string key) =>
+        $"{Flags.Concat(Switches).FirstOrDefault(f => f.Value == key).Key ?? key} ({Section}:{key})";
 
     private static bool OnOff(string value, string key) => value.ToLowerInvariant() switch
     {
         "on" or "true" => true,
         "off" or "false" => false,
-        _ => throw new ArgumentException($"AspireScale:{key} takes on or off, not '{value}'."),
+        _ => throw new ArgumentException($"{Named(key)} takes on or off, not '{value}'."),
     };
 
     private static int Positive(IConfiguration section, string key, int fallback) =>
         section[key] is not { } text ? fallback
         : int.TryParse(text, out var value) && value > 0 ? value
-        : throw new ArgumentException($"AspireScale:{key} takes a positive number, not '{text}'.");
+        : throw new ArgumentException($"{Named(key)} takes a positive number, not '{text}'.");
 }
 
 public enum BackingServicesMode

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using AspireScale.AppHost.Supervision;
 using Microsoft.Extensions.Hosting;
 
 namespace AspireScale.AppHost;
@@ -14,6 +15,7 @@ internal sealed class AppHostStateFile(
     ResourceNotificationService notifications,
     ResourceLoggerService logs,
     AppHostSettings settings,
+    CrashRestarts restarts,
     IHostApplicationLifetime lifetime)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -67,7 +69,7 @@ internal sealed class AppHostStateFile(
         if (!_ready && IsEverythingUp())
         {
             _ready = true;
-            _state = "running";
+            _state = "ready";
             Write(_state);
             Console.WriteLine($"ready: {FrontDoor()}");
             return;
@@ -81,27 +83,33 @@ internal sealed class AppHostStateFile(
         lock (_writeGate)
         {
             _state = state;
-            var resources = _latest.Values
-                .Where(e => e.Resource is not ParameterResource && !e.Snapshot.IsHidden)
-                .GroupBy(e => e.Resource.Name)
+            var resources = _latest
+                .Where(e => e.Value.Resource is not ParameterResource && !e.Value.Snapshot.IsHidden)
+                .GroupBy(e => e.Value.Resource.Name)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new
+                .Select(g =>
                 {
-                    Name = g.Key,
-                    Kind = g.First().Snapshot.ResourceType,
-                    State = StateOf(g.Select(e => e.Snapshot)),
-                    Health = HealthOf(g.Select(e => e.Snapshot)),
-                    Restarts = 0,
-                    Replicas = g.Select(e => new
+                    // A resource with replicas (worker, --workers 2) lists them as worker-0, worker-1 in DCP's order; a
+                    // single one goes by the resource's name (api-0, cache), as scripts address it.
+                    var replicas = g.OrderBy(e => e.Key, StringComparer.Ordinal).Select((e, index) => new
                     {
-                        Id = e.Snapshot.Properties.FirstOrDefault(p => p.Name == "resource.replicaId")?.Value?.ToString() ?? g.Key,
-                        Pid = PidOf(e.Snapshot),
-                        Endpoint = e.Snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url,
-                        State = StateOf([e.Snapshot]),
-                        Health = HealthOf([e.Snapshot]),
-                        Restarts = 0,
-                        e.Snapshot.ExitCode,
-                    }).OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
+                        Id = g.Count() == 1 ? g.Key : $"{g.Key}-{index}",
+                        Pid = PidOf(e.Value.Snapshot),
+                        Endpoint = e.Value.Snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url.TrimEnd('/'),
+                        State = StateOf([e.Value.Snapshot]),
+                        Health = HealthOf([e.Value.Snapshot]),
+                        Restarts = restarts.RestartsOf(e.Key),
+                        e.Value.Snapshot.ExitCode,
+                    }).ToList();
+                    return new
+                    {
+                        Name = g.Key,
+                        Kind = g.First().Value.Snapshot.ResourceType,
+                        State = StateOf(g.Select(e => e.Value.Snapshot)),
+                        Health = HealthOf(g.Select(e => e.Value.Snapshot)),
+                        Restarts = replicas.Sum(r => r.Restarts),
+                        Replicas = replicas,
+                    };
                 })
                 .ToList();
             var document = new

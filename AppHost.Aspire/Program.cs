@@ -1,11 +1,17 @@
 using AspireScale.AppHost;
 using AspireScale.AppHost.LocalProcesses;
 using AspireScale.AppHost.Supervision;
+using Microsoft.Extensions.Hosting;
 
 var arguments = AppHostSettings.RewriteFlags(args);
 // --dashboard off: headless runs (the test suite, benchmarks) save the dashboard's start-up and memory.
 var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions { Args = arguments, DisableDashboard = !AppHostSettings.DashboardWanted(arguments) });
-var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
+var publishing = builder.ExecutionContext.IsPublishMode;
+var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory, publishing);
+// Stop returns only when DCP has stopped every resource (Aspire.Hosting.Testing's default; off for a plain AppHost):
+// Ctrl+C, SIGTERM and `dotnet run` then leave nothing running once the AppHost has exited.
+builder.Configuration["DcpPublisher:WaitForResourceCleanup"] = "true";
+using var dataLock = publishing ? null : AppHostLock.Acquire(settings.DataDirectory);
 var data = new DataFolder(settings.DataDirectory, settings.Fresh);
 builder.AddStateFile(settings);
 builder.AddCrashRestarts();
@@ -23,17 +29,18 @@ var migrations = builder.AddProject<Projects.MigrationService>("migrations")
     .WithReference(conduit)
     .WaitFor(conduit);
 
-// One resource per API replica, each on a port of its own: DCP's replica proxy balances per connection, and the gateway
-// balances per request, so it must reach every replica itself.
+// Run: one resource per API replica, each on a port of its own: DCP's replica proxy balances per connection, and the
+// gateway balances per request, so it must reach every replica itself. Publish: one "api" with its replica count, since
+// the platform (Azure Container Apps) balances per request itself.
 var api = new List<IResourceBuilder<ProjectResource>>();
-for (var i = 0; i < settings.Replicas; i++)
+foreach (var name in publishing ? ["api"] : Enumerable.Range(0, settings.Replicas).Select(i => "api-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
 {
-    api.Add(builder.AddProject<Projects.Api>($"api-{i}")
+    api.Add(builder.AddProject<Projects.Api>(name)
         .WithBuildOutputLaunch()
-        .WithUnproxiedHttpEndpoint()
+        .AsApiReplicas(publishing, settings.Replicas)
         .WithServiceEnvironment(settings)
         .WithRestartOnCrash()
-        .WithHttpHealthCheck("/health")
+        .WithHealthProbes()
         .WithEnvironment("Jwt__SigningKey", signingKey)
         .WithReference(conduitForServices, "conduit")
         .WithReference(conduitRead)
@@ -48,11 +55,12 @@ for (var i = 0; i < settings.Replicas; i++)
 
 builder.AddProject<Projects.Worker>("worker")
     .WithBuildOutputLaunch()
+    .DisableForwardedHeaders() // No ingress: nothing in front of it forwards a client's address.
     .WithReplicas(settings.Workers)
     .WithServiceEnvironment(settings)
     .WithRestartOnCrash()
     .WithHttpEndpoint(name: "http")
-    .WithHttpHealthCheck("/health")
+    .WithHealthProbes()
     .WithReference(conduitForServices, "conduit")
     .WithReference(cache)
     .WithReference(messaging)
@@ -67,10 +75,16 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithFrontDoorEndpoint(settings.GatewayPort)
     .WithServiceEnvironment(settings)
     .WithRestartOnCrash()
-    .WithHttpHealthCheck("/health")
+    .WithHealthProbes()
     .WithReference(cache)
     .WithReplicaDestinations(api)
     .WithEnvironment("ReverseProxy__Clusters__api__LoadBalancingPolicy", settings.Balancing)
     .WithEnvironment("Gateway__ResponseCache", settings.GatewayCache ? "true" : "false");
 
-builder.Build().Run();
+var app = builder.Build();
+var orchestrator = OrchestratorExit.NoteWhenStopping(app.Services.GetRequiredService<IHostApplicationLifetime>());
+app.Run();
+if (!publishing)
+{
+    orchestrator.Wait(TimeSpan.FromSeconds(10));
+}

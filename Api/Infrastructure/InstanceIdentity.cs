@@ -2,8 +2,9 @@ using Microsoft.Extensions.Primitives;
 
 namespace AspireScale.Api.Infrastructure;
 
-// Which replica answered: service.instance.id from OTEL_RESOURCE_ATTRIBUTES (the AppHost sets api-0, api-1, ...),
-// else machine name and process id. Sent on every response as X-Instance so balancing can be observed from outside.
+// Which replica answered: InstanceName (the AppHost sets api-0, api-1 ..., the names the dashboard shows), else
+// service.instance.id from OTEL_RESOURCE_ATTRIBUTES, else machine name and process id. Sent on every response as
+// X-Instance so balancing can be observed from outside.
 public sealed record InstanceIdentity(string Service, string Instance)
 {
     public const string HeaderName = "X-Instance";
@@ -11,7 +12,8 @@ public sealed record InstanceIdentity(string Service, string Instance)
     public static InstanceIdentity FromConfiguration(IConfiguration configuration)
     {
         var service = configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "api";
-        var instance = ParseResourceAttribute(configuration["OTEL_RESOURCE_ATTRIBUTES"], "service.instance.id")
+        var instance = (configuration["InstanceName"] is { Length: > 0 } named ? named : null)
+            ?? ParseResourceAttribute(configuration["OTEL_RESOURCE_ATTRIBUTES"], "service.instance.id")
             ?? $"{Environment.MachineName}-{Environment.ProcessId}";
         return new InstanceIdentity(service, instance);
     }

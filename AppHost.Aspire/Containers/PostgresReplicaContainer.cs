@@ -15,8 +15,9 @@ public static class PostgresReplicaContainer
     {
         var builder = primary.ApplicationBuilder;
         var slot = name.Replace('-', '_');
-        var replicationPassword = data.Password("postgres-replication");
-        primary.WithInitFiles(WriteInitScript(data, slot, replicationPassword));
+        // A parameter, not the value: the manifest then names it instead of carrying the secret.
+        var replicationPassword = builder.AddParameter("postgres-replication-password", () => data.Password("postgres-replication"), secret: true);
+        primary.WithInitFiles(WriteInitScript(data, slot)).WithEnvironment("REPLICATION_PASSWORD", replicationPassword);
 
         var image = primary.Resource.Annotations.OfType<ContainerImageAnnotation>().Single();
         var primaryPort = primary.Resource.PrimaryEndpoint.TargetPort ?? 5432;
@@ -51,7 +52,7 @@ public static class PostgresReplicaContainer
             .WithParentRelationship(replica);
     }
 
-    private static string WriteInitScript(DataFolder data, string slot, string replicationPassword)
+    private static string WriteInitScript(DataFolder data, string slot)
     {
         var folder = data.For("postgres-init");
         Directory.CreateDirectory(folder);
@@ -59,7 +60,7 @@ public static class PostgresReplicaContainer
             #!/bin/bash
             set -e
             psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<SQL
-            CREATE ROLE {ReplicationRole} LOGIN REPLICATION PASSWORD '{replicationPassword}';
+            CREATE ROLE {ReplicationRole} LOGIN REPLICATION PASSWORD '$REPLICATION_PASSWORD';
             SELECT pg_create_physical_replication_slot('{slot}');
             SQL
             echo "host replication {ReplicationRole} all scram-sha-256" >> "$PGDATA/pg_hba.conf"

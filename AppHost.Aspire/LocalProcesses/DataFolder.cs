@@ -13,9 +13,20 @@ public sealed class DataFolder
     public DataFolder(string path, bool fresh)
     {
         Path = path;
-        if (fresh && Directory.Exists(path))
+        // --fresh: everything but the lock the AppHost holds on the folder (AppHostLock).
+        foreach (var entry in fresh && Directory.Exists(path) ? new DirectoryInfo(path).GetFileSystemInfos() : [])
         {
-            Directory.Delete(path, recursive: true);
+            if (entry.Name is not ("apphost.lock" or "apphost.pid"))
+            {
+                if (entry is DirectoryInfo folder)
+                {
+                    folder.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
         }
 
         Directory.CreateDirectory(SecretsFolder);

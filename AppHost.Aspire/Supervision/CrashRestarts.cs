@@ -21,6 +21,9 @@ internal sealed partial class CrashRestarts(
 
     public void Start() => _ = Task.Run(() => WatchAsync(lifetime.ApplicationStopping));
 
+    // How many times this replica (a DCP resource id) has been started again, for apphost.json.
+    public int RestartsOf(string resourceId) => _replicas.TryGetValue(resourceId, out var replica) ? replica.Restarts : 0;
+
     private async Task WatchAsync(CancellationToken stopping)
     {
         var supervised = model.Resources.Where(r => r.Annotations.OfType<RestartOnCrashAnnotation>().Any()).ToHashSet();
@@ -63,6 +66,7 @@ internal sealed partial class CrashRestarts(
         {
             await Task.Delay(delay.Wait, time, stopping);
             var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stopping);
+            replica.Restarts += result.Success ? 1 : 0;
             if (!result.Success)
             {
                 LogRestartFailed(logger, resourceId, result.Message);
@@ -90,6 +94,8 @@ internal sealed partial class CrashRestarts(
         public bool Restarting { get; set; }
 
         public int ConsecutiveCrashes { get; set; }
+
+        public int Restarts { get; set; }
 
         public DateTimeOffset? HealthySince { get; set; }
     }

@@ -91,7 +91,7 @@ public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
         await conduit.CreateArticleAsync(user);
         await topology.App.WaitForReplicaAsync();
 
-        await using var admin = NpgsqlDataSource.Create(topology.App.GetConnectionString("postgres-replica-admin"));
+        await using var admin = NpgsqlDataSource.Create(topology.App.GetConnectionString("postgres-replica"));
         await PauseReplayAsync(admin);
         try
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 using System.Text.RegularExpressions;
 
 namespace AspireScale.Tests.Deployment;
@@ -212,24 +213,29 @@ public sealed partial class AzureDeploymentMatchesTopologyTests(AzureDeploymentF
         var servers = infrastructure.OfType("Microsoft.DBforPostgreSQL/flexibleServers").ToList();
         var replicas = servers.Where(s => s.GetProperty("properties").TryGetProperty("createMode", out var m) && m.GetString() == "Replica").ToList();
 
-        Assert.Equal(fixture.Topology.OfType("postgres.server.v0").Count(), servers.Count - replicas.Count);
-        Assert.Equal(fixture.Topology.OfType("postgres.replica.v0").Count(), replicas.Count);
+        // The model's PostgreSQL servers, and its read replicas: containers of the same image whose parent is a server.
+        var model = fixture.Topology.Model.Values.ToList();
+        var primaries = model.OfType<PostgresServerResource>().ToList();
+        var localReplicas = model.OfType<ContainerResource>().Where(c => c is not PostgresServerResource
+            && c.Annotations.OfType<ResourceRelationshipAnnotation>().Any(r => r.Type == "Parent" && r.Resource is PostgresServerResource)).ToList();
+        Assert.NotEmpty(primaries);
+        Assert.Equal(primaries.Count, servers.Count - replicas.Count);
+        Assert.Equal(localReplicas.Count, replicas.Count);
         Assert.All(replicas, r => Assert.True(r.GetProperty("properties").TryGetProperty("sourceServerResourceId", out _)));
 
         var databases = infrastructure.OfType("Microsoft.DBforPostgreSQL/flexibleServers/databases").Select(d => d.GetProperty("name").GetString()!).ToList();
-        foreach (var (name, database) in fixture.Topology.OfType("postgres.database.v0"))
+        foreach (var database in model.OfType<PostgresDatabaseResource>())
         {
-            var databaseName = database.GetProperty("databaseName").GetString()!;
-            Assert.True(databases.Any(d => d.EndsWith($"'{databaseName}')]", StringComparison.Ordinal) || d.EndsWith($"/{databaseName}", StringComparison.Ordinal)),
-                $"No PostgreSQL database named {databaseName} for '{name}'.");
+            Assert.True(databases.Any(d => d.EndsWith($"'{database.DatabaseName}')]", StringComparison.Ordinal) || d.EndsWith($"/{database.DatabaseName}", StringComparison.Ordinal)),
+                $"No PostgreSQL database named {database.DatabaseName} for '{database.Name}'.");
         }
 
-        if (fixture.Topology.OfType("redis.server.v0").Any())
+        if (model.OfType<RedisResource>().Any())
         {
             Assert.NotEmpty(infrastructure.OfType("Microsoft.Cache/redisEnterprise").Concat(infrastructure.OfType("Microsoft.Cache/redis")));
         }
 
-        if (fixture.Topology.OfType("rabbitmq.server.v0").Any())
+        if (model.OfType<RabbitMQServerResource>().Any())
         {
             var broker = Assert.Single(infrastructure.Workloads, w => w.Ingress is { } i && i.GetProperty("transport").GetString() == "tcp"
                 && i.GetProperty("exposedPort").GetInt32() == 5672);
@@ -337,9 +343,7 @@ public sealed partial class AzureDeploymentMatchesTopologyTests(AzureDeploymentF
         }
 
         var resource = match.Groups["resource"].Value;
-        return match.Groups["property"].Value == "connectionString"
-            || (fixture.Topology.Resources.TryGetProperty(resource, out var referenced)
-                && referenced.TryGetProperty("secret", out var secret) && secret.ValueKind == JsonValueKind.True);
+        return match.Groups["property"].Value == "connectionString" || fixture.Topology.IsSecretParameter(resource);
     }
 
     private static bool IsReference(string value) => ManifestReference().IsMatch(value);

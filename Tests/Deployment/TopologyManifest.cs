@@ -1,65 +1,96 @@
+extern alias apphost;
+
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 
 namespace AspireScale.Tests.Deployment;
 
-// The AppHost's model as `dotnet AppHost.dll --publisher manifest --output-path FILE` writes it (schema in the team
-// contract): the local topology the Azure deployment must mirror.
+// The topology a deployment must mirror, from the AppHost in publish mode: Aspire's own manifest
+// (`dotnet AppHost.dll --publisher manifest --output-path FILE`: types, images, paths, environment, bindings), and, for
+// what that manifest does not carry (which projects run to completion, their probes, replica counts, the backing
+// services' kinds), the same AppHost's model built by Aspire.Hosting.Testing without starting anything.
 public sealed class TopologyManifest
 {
-    // Points the tests at a manifest file instead of running the AppHost, e.g. one published from another branch.
-    public const string OverrideVariable = "ASPIRESCALE_TOPOLOGY_MANIFEST";
-
-    private TopologyManifest(JsonElement resources) => Resources = resources;
+    private TopologyManifest(JsonElement resources, string manifestDirectory, string repositoryRoot, IReadOnlyDictionary<string, IResource> model)
+    {
+        Resources = resources;
+        Model = model;
+        Projects = [.. OfType("project.v0").Select(p => new ManifestProject(
+            p.Name,
+            p.Resource,
+            RepositoryRelative(repositoryRoot, manifestDirectory, p.Resource.GetProperty("path").GetString()!),
+            model[p.Name])
+        {
+            RunsToCompletion = model.Values.Any(r => r.Annotations.OfType<WaitAnnotation>().Any(w => w.Resource.Name == p.Name && w.WaitType == WaitType.WaitForCompletion)),
+        })];
+    }
 
     public JsonElement Resources { get; }
+
+    public IReadOnlyDictionary<string, IResource> Model { get; }
+
+    public IReadOnlyList<ManifestProject> Projects { get; }
 
     public IEnumerable<(string Name, JsonElement Resource)> OfType(string type) =>
         Resources.EnumerateObject()
             .Where(r => r.Value.TryGetProperty("type", out var t) && t.GetString() == type)
             .Select(r => (r.Name, r.Value));
 
-    public IEnumerable<ManifestProject> Projects => OfType("project.v0").Select(p => new ManifestProject(p.Name, p.Resource));
+    public JsonElement this[string name] => Resources.GetProperty(name);
 
-    public static async Task<TopologyManifest> PublishAsync(string repositoryRoot, string outputDirectory)
+    // A secret parameter (parameter.v0 whose input is marked secret).
+    public bool IsSecretParameter(string name) =>
+        Resources.TryGetProperty(name, out var resource)
+        && resource.TryGetProperty("inputs", out var inputs)
+        && inputs.TryGetProperty("value", out var value)
+        && value.TryGetProperty("secret", out var secret) && secret.ValueKind == JsonValueKind.True;
+
+    public static async Task<TopologyManifest> PublishAsync(string repositoryRoot, string outputDirectory, params string[] options)
     {
-        var path = Environment.GetEnvironmentVariable(OverrideVariable);
-        if (string.IsNullOrEmpty(path))
+        // Publishing reads no data folder's state, but the AppHost makes one: never the developer's own.
+        string[] arguments = ["--data", Path.Combine(outputDirectory, "data"), .. options];
+        var path = Path.Combine(outputDirectory, "aspire-manifest.json");
+        var appHost = Infrastructure.DistributedApplicationTestingBuilder.AppHostDll();
+        var (exitCode, log) = await CompiledInfrastructure.RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", path, .. arguments]);
+        if (exitCode != 0 || !File.Exists(path))
         {
-            path = Path.Combine(outputDirectory, "apphost-manifest.json");
-            var appHost = Path.Combine(repositoryRoot, "AppHost", "bin", BuildConfiguration(), "net10.0", "AppHost.dll");
-            if (!File.Exists(appHost))
-            {
-                throw new InvalidOperationException(
-                    $"{appHost} does not exist: build the AppHost (it is built with Tests/Tests.csproj) in the same configuration as the tests.");
-            }
-
-            var (exitCode, log) = await CompiledInfrastructure.RunAsync("dotnet", [appHost, "--publisher", "manifest", "--output-path", path]);
-            if (exitCode != 0 || !File.Exists(path))
-            {
-                throw new InvalidOperationException($"dotnet AppHost.dll --publisher manifest exited {exitCode} without writing {path}:\n{log}");
-            }
+            throw new InvalidOperationException($"dotnet {appHost} --publisher manifest exited {exitCode} without writing {path}:\n{log}");
         }
 
+        var model = await ModelAsync(["--publisher", "manifest", "--output-path", path, .. arguments]);
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-        return new TopologyManifest(document.RootElement.GetProperty("resources").Clone());
+        return new TopologyManifest(document.RootElement.GetProperty("resources").Clone(), outputDirectory, repositoryRoot, model);
     }
 
-    // Tests/bin/<Configuration>/net10.0/: run the AppHost built alongside these tests.
-    private static string BuildConfiguration() =>
-        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+    private static async Task<IReadOnlyDictionary<string, IResource>> ModelAsync(string[] arguments)
+    {
+        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
+            arguments, (options, _) => options.DisableDashboard = true);
+        return builder.Resources.ToDictionary(r => r.Name);
+    }
+
+    // Aspire writes project paths relative to the manifest's folder; azure.yaml's are relative to the repository.
+    private static string RepositoryRelative(string repositoryRoot, string manifestDirectory, string path) =>
+        Path.GetRelativePath(repositoryRoot, Path.GetFullPath(Path.Combine(manifestDirectory, path))).Replace('\\', '/');
 }
 
-public sealed record ManifestProject(string Name, JsonElement Resource)
+#pragma warning disable ASPIREPROBES001 // Aspire's probe annotations are marked experimental.
+public sealed record ManifestProject(string Name, JsonElement Resource, string Path, IResource Modelled)
 {
-    public string Path => Resource.GetProperty("path").GetString()!;
+    // Port .NET's container images listen on (HTTP_PORTS), which azd gives a project binding that names no target port.
+    private const int ContainerHttpPort = 8080;
 
     // The project's folder, the form azure.yaml's `project` takes: "Api/Api.csproj" -> "Api".
     public string Folder => System.IO.Path.GetDirectoryName(Path)!.Replace('\\', '/');
 
-    public bool RunsToCompletion => Resource.TryGetProperty("runToCompletion", out var r) && r.ValueKind == JsonValueKind.True;
+    // Another resource waits for it to complete (WaitForCompletion): a job, not a long-running app.
+    public bool RunsToCompletion { get; init; }
 
     public IReadOnlyList<string> References =>
-        Resource.TryGetProperty("references", out var r) ? [.. r.EnumerateArray().Select(x => x.GetString()!)] : [];
+        [.. Modelled.Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference").Select(r => r.Resource.Name).Distinct()];
+
+    public int Replicas => Modelled.Annotations.OfType<ReplicaAnnotation>().LastOrDefault()?.Replicas ?? 1;
 
     public IReadOnlyDictionary<string, string> Environment =>
         Resource.TryGetProperty("env", out var env)
@@ -70,10 +101,11 @@ public sealed record ManifestProject(string Name, JsonElement Resource)
         Resource.TryGetProperty("bindings", out var bindings)
             ? bindings.EnumerateObject().Select(b => (
                 b.Name,
-                b.Value.GetProperty("targetPort").GetInt32(),
+                b.Value.TryGetProperty("targetPort", out var port) ? port.GetInt32() : ContainerHttpPort,
                 b.Value.TryGetProperty("external", out var e) && e.ValueKind == JsonValueKind.True))
             : [];
 
     public string? Probe(string kind) =>
-        Resource.TryGetProperty("probes", out var probes) && probes.TryGetProperty(kind, out var path) ? path.GetString() : null;
+        Modelled.Annotations.OfType<EndpointProbeAnnotation>().LastOrDefault(p => string.Equals(p.Type.ToString(), kind, StringComparison.OrdinalIgnoreCase))?.Path;
 }
+#pragma warning restore ASPIREPROBES001

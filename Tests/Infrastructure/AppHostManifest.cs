@@ -14,7 +14,20 @@ public sealed record AppHostManifest(
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public ResourceEntry Resource(string name) =>
-        Resources.FirstOrDefault(r => r.Name == name) ?? throw new KeyNotFoundException($"apphost.json has no resource '{name}'.");
+        Find(name) ?? throw new KeyNotFoundException($"apphost.json has no resource '{name}'.");
+
+    public ResourceEntry? Find(string name) => Resources.FirstOrDefault(r => r.Name == name) ?? ReplicasAsOne(name);
+
+    // The API's replicas are resources of their own, api-0, api-1 ... (each on its own port, for the gateway's per-request
+    // balancing); Resource("api") is all of them, in order.
+    private ResourceEntry? ReplicasAsOne(string name)
+    {
+        var replicas = Resources.Where(r => r.Name.StartsWith(name + "-", StringComparison.Ordinal) && int.TryParse(r.Name[(name.Length + 1)..], out _))
+            .OrderBy(r => int.Parse(r.Name[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        return replicas.Count == 0 ? null : new ResourceEntry(
+            name, replicas[0].Kind, replicas.All(r => r.State == replicas[0].State) ? replicas[0].State : "mixed",
+            replicas.All(r => r.Health == "healthy") ? "healthy" : "unknown", replicas.Sum(r => r.Restarts), [.. replicas.SelectMany(r => r.Replicas)]);
+    }
 
     public ReplicaEntry Replica(string id) =>
         Resources.SelectMany(r => r.Replicas).FirstOrDefault(r => r.Id == id) ?? throw new KeyNotFoundException($"apphost.json has no replica '{id}'.");

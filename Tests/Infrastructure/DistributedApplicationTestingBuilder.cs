@@ -1,12 +1,21 @@
 namespace AspireScale.Tests.Infrastructure;
 
-// Like Aspire.Hosting.Testing: starts the real AppHost (the built AppHost.dll, as a child process) on a fresh data folder
-// and hands back a RunningAppHost once it printed `ready:`.
+// Starts the real Aspire AppHost as a child process, as a developer or a script does (dotnet AppHost.dll, or dotnet run),
+// in local-process mode with no dashboard, on a fresh data folder, and hands back a RunningAppHost once it printed
+// `ready:`. Out of process on purpose: these tests signal, kill and restart the AppHost itself, and each topology's
+// services inherit the environment a test gives it. Aspire.Hosting.Testing's in-process builder runs the tests of the
+// Aspire model (Tests/Aspire).
 public sealed class DistributedApplicationTestingBuilder
 {
+    // The AppHost project's folder and assembly name.
+    public const string AppHostProject = "AppHost.Aspire";
+
+    // What every test topology runs with: the OS packages' servers (no container engine here) and no dashboard.
+    private static readonly string[] Headless = ["--backing-services", "processes", "--dashboard", "off"];
+
     private readonly string[] _args;
 
-    private DistributedApplicationTestingBuilder(string[] args) => _args = args;
+    private DistributedApplicationTestingBuilder(string[] args) => _args = [.. Headless, .. args];
 
     // 2 cores shared by PostgreSQL x2, RabbitMQ, Redis and 4 .NET processes: a cold start can take a while.
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(3);
@@ -28,7 +37,7 @@ public sealed class DistributedApplicationTestingBuilder
     public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
     {
         IReadOnlyList<string> command = ThroughDotnetRun
-            ? ["env", "--default-signal=INT", "setsid", "dotnet", "run", "--project", Path.Combine(RepositoryRoot.Find(), "AppHost"),
+            ? ["env", "--default-signal=INT", "setsid", "dotnet", "run", "--project", Path.Combine(RepositoryRoot.Find(), AppHostProject),
                 "--no-build", "--configuration", Configuration, "--"]
             : ["dotnet", AppHostDll()];
         var app = RunningAppHost.Launch(command, DataDirectory, _args, DeleteDataDirectoryOnDispose, Environment);
@@ -50,7 +59,7 @@ public sealed class DistributedApplicationTestingBuilder
     // AppHost/bin/<configuration>/net10.0/AppHost.dll.
     internal static string AppHostDll()
     {
-        var path = Path.Combine(RepositoryRoot.Find(), "AppHost", "bin", Configuration, "net10.0", "AppHost.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing; build it with: dotnet build AppHost/AppHost.csproj");
+        var path = Path.Combine(RepositoryRoot.Find(), AppHostProject, "bin", Configuration, "net10.0", AppHostProject + ".dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing; build it with: dotnet build {AppHostProject}");
     }
 }

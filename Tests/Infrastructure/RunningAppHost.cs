@@ -145,7 +145,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         Manifest.ConnectionStrings.TryGetValue(name, out var value) ? value : throw new KeyNotFoundException($"No connection string '{name}' in apphost.json.");
 
     public Task WaitForHealthyAsync(string resource, TimeSpan timeout) =>
-        WaitForAsync(m => m.Resources.Any(r => r.Name == resource && r.IsHealthy), timeout, $"{resource} healthy");
+        WaitForAsync(m => m.Find(resource) is { IsHealthy: true }, timeout, $"{resource} healthy");
 
     // Polls apphost.json until the condition holds; fails with the AppHost's output after the deadline.
     public async Task<AppHostManifest> WaitForAsync(Func<AppHostManifest, bool> condition, TimeSpan timeout, string what)

@@ -17,7 +17,7 @@ public sealed class DotnetRunTests
         await using var app = await builder.StartAsync();
         var manifest = await app.RefreshManifestAsync();
         var reported = manifest.AllPids();
-        var started = reported.Concat(ProcessInspector.DescendantsOf(app.Pid)).Distinct().ToList();
+        var started = reported.Concat(ProcessInspector.StartedBy(app.Pid)).Distinct().ToList();
 
         Assert.False(app.HasExited, $"dotnet run died after the AppHost started.\n{app.Diagnostics()}");
         Assert.True(ProcessInspector.IsAlive(app.Pid));
@@ -34,8 +34,8 @@ public sealed class DotnetRunTests
 
         await app.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("stopped", (await app.RefreshManifestAsync()).State);
-        var alive = started.Where(ProcessInspector.IsAlive).ToList();
-        Assert.Empty(alive);
+        var alive = ProcessInspector.StillAlive(started);
+        Assert.True(alive.Count == 0, string.Join("\n", alive));
         Assert.Empty(ProcessInspector.ProcessesMentioning(app.DataDirectory));
     }
 }

@@ -1,30 +1,67 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using AspireScale.Tests.Deployment;
 using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.Topology;
 
-// `--publisher manifest` writes the model (the contract the Azure infrastructure is checked against) and starts nothing.
-public sealed class ManifestPublisherTests
+// `--publisher manifest` writes Aspire's own manifest of the model (what azd deploys, and what the Azure infrastructure is
+// checked against) and starts nothing. A deployment gets containers for the backing services whatever this machine has,
+// one "api" with its replica count, and no local ports, environment name or secrets.
+public sealed class ManifestPublisherTests : IDisposable
 {
-    [Fact]
-    public async Task TheManifestDescribesEveryResourceOfTheTopology()
-    {
-        var resources = await PublishAsync();
+    private readonly string _output = Directory.CreateTempSubdirectory("aspirescale-manifest-").FullName;
 
-        Assert.Equal(
-            ["api", "cache", "conduit", "conduit-read", "gateway", "jwt-signing-key", "messaging", "migrations", "postgres", "postgres-replica", "worker"],
-            resources.Select(r => r.Key).Order());
-        Assert.Equal("postgres.replica.v0", (string?)resources["postgres-replica"]!["type"]);
-        Assert.Equal("postgres-replica", (string?)resources["conduit-read"]!["parent"]);
-        Assert.True((bool)resources["migrations"]!["runToCompletion"]!);
-        Assert.Equal("Api/Api.csproj", (string?)resources["api"]!["path"]);
-        Assert.Equal(2, (int)resources["api"]!["replicas"]!);
-        Assert.Equal(["migrations"], resources["api"]!["waitForCompletion"]!.AsArray().Select(n => (string?)n));
-        Assert.Equal("{conduit-read.connectionString}", (string?)resources["api"]!["env"]!["ConnectionStrings__conduit-read"]);
-        Assert.False((bool)resources["api"]!["bindings"]!["http"]!["external"]!);
-        Assert.False((bool)resources["worker"]!["bindings"]!["http"]!["external"]!);
-        Assert.Equal("{jwt-signing-key.value}", (string?)resources["api"]!["env"]!["Jwt__SigningKey"]);
+    [Fact]
+    public async Task TheManifestDescribesEveryResourceOfTheTopologyWithOfficialContainersForTheBackingServices()
+    {
+        var manifest = await TopologyManifest.PublishAsync(RepositoryRoot.Find(), _output, "--replicas", "3");
+
+        Assert.Superset(
+            new HashSet<string> { "api", "cache", "conduit", "conduit-read", "gateway", "jwt-signing-key", "messaging", "migrations", "postgres", "postgres-replica", "worker" },
+            manifest.Resources.EnumerateObject().Select(r => r.Name).ToHashSet());
+        Assert.DoesNotContain(manifest.Resources.EnumerateObject(), r => r.Name.StartsWith("api-", StringComparison.Ordinal) || r.Name == "messaging-epmd");
+
+        var postgresImage = Image(manifest, "postgres");
+        Assert.Contains("/postgres:", postgresImage, StringComparison.Ordinal);
+        Assert.Equal(postgresImage, Image(manifest, "postgres-replica"));
+        Assert.Contains("/redis:", Image(manifest, "cache"), StringComparison.Ordinal);
+        Assert.Contains("/rabbitmq:", Image(manifest, "messaging"), StringComparison.Ordinal);
+        Assert.Equal("{postgres.connectionString};Database=conduit", manifest["conduit"].GetProperty("connectionString").GetString());
+        Assert.Contains("{postgres-replica.bindings.tcp.host}", manifest["conduit-read"].GetProperty("connectionString").GetString(), StringComparison.Ordinal);
+
+        var api = manifest.Projects.Single(p => p.Name == "api");
+        Assert.Equal("Api/Api.csproj", api.Path);
+        Assert.Equal(3, api.Replicas);
+        Assert.Equal("{conduit-read.connectionString}", api.Environment["ConnectionStrings__conduit-read"]);
+        Assert.Equal("{jwt-signing-key.value}", api.Environment["Jwt__SigningKey"]);
+        Assert.True(manifest.IsSecretParameter("jwt-signing-key"));
+        Assert.False(api.Environment.ContainsKey("ASPNETCORE_ENVIRONMENT"));
+        Assert.False(api.Environment.ContainsKey("InstanceName"));
+        // Only the connection strings: not Aspire's per-reference HOST/PORT/PASSWORD variables.
+        Assert.DoesNotContain(api.Environment.Keys, k => k.StartsWith("CONDUIT_", StringComparison.Ordinal) || k.StartsWith("CACHE_", StringComparison.Ordinal));
+        Assert.All(manifest.Projects, p => Assert.DoesNotContain(p.Bindings, b => b.External && p.Name != "gateway"));
+        Assert.True(manifest.Projects.Single(p => p.Name == "migrations").RunsToCompletion);
+        Assert.Equal(("/health", "/alive"), (api.Probe("readiness"), api.Probe("liveness")));
+    }
+
+    // The replica's replication password is a secret parameter like the others: the manifest names it, never holds it.
+    [Fact]
+    public async Task NoSecretIsWrittenIntoTheManifest()
+    {
+        var manifest = await TopologyManifest.PublishAsync(RepositoryRoot.Find(), _output);
+
+        var replicaEnvironment = manifest["postgres-replica"].GetProperty("env");
+        Assert.Equal("{postgres-replication-password.value}", replicaEnvironment.GetProperty("PGPASSWORD").GetString());
+        foreach (var parameter in manifest.OfType("parameter.v0").Where(p => p.Name.EndsWith("password", StringComparison.Ordinal)))
+        {
+            Assert.True(manifest.IsSecretParameter(parameter.Name), parameter.Name);
+        }
+
+        var text = await File.ReadAllTextAsync(Path.Combine(_output, "aspire-manifest.json"));
+        foreach (var secret in Directory.EnumerateFiles(Path.Combine(_output, "data", "secrets")).Select(File.ReadAllText))
+        {
+            Assert.DoesNotContain(secret.Trim(), text, StringComparison.Ordinal);
+        }
     }
 
     // The gateway is a project like the others, and the only external endpoint: it reaches the api through service
@@ -32,51 +69,32 @@ public sealed class ManifestPublisherTests
     [Fact]
     public async Task TheGatewayIsTheExternalProjectThatReachesTheApiByServiceDiscovery()
     {
-        var gateway = (await PublishAsync())["gateway"]!;
+        var manifest = await TopologyManifest.PublishAsync(RepositoryRoot.Find(), _output, "--pgbouncer");
+        var gateway = manifest.Projects.Single(p => p.Name == "gateway");
 
-        Assert.Equal("project.v0", (string?)gateway["type"]);
-        Assert.Equal("Gateway/Gateway.csproj", (string?)gateway["path"]);
-        Assert.True((bool)gateway["bindings"]!["http"]!["external"]!);
-        Assert.Equal(["api", "cache"], gateway["references"]!.AsArray().Select(n => (string?)n));
-        var env = gateway["env"]!;
-        Assert.Equal("{api.bindings.http.url}", (string?)env["services__api__http__0"]);
-        Assert.Equal("http://api", (string?)env["ReverseProxy__Clusters__api__Destinations__api__Address"]);
-        Assert.Equal("{cache.connectionString}", (string?)env["ConnectionStrings__cache"]);
-        Assert.Equal("PowerOfTwoChoices", (string?)env["ReverseProxy__Clusters__api__LoadBalancingPolicy"]);
-        Assert.Null(env["Jwt__SigningKey"]);
-        Assert.Equal("/health", (string?)gateway["probes"]!["readiness"]);
+        Assert.Equal("Gateway/Gateway.csproj", gateway.Path);
+        Assert.True(Assert.Single(gateway.Bindings).External);
+        Assert.Equal(["api", "cache"], gateway.References.Order());
+        var env = gateway.Environment;
+        Assert.Equal("{api.bindings.http.url}", env["services__api__http__0"]);
+        Assert.Equal("http://api", env["ReverseProxy__Clusters__api__Destinations__api__Address"]);
+        Assert.Equal("{cache.connectionString}", env["ConnectionStrings__cache"]);
+        Assert.Equal("PowerOfTwoChoices", env["ReverseProxy__Clusters__api__LoadBalancingPolicy"]);
+        Assert.False(env.ContainsKey("Jwt__SigningKey"));
+        Assert.Equal("/health", gateway.Probe("readiness"));
+
+        // --pgbouncer is a local process in front of the local PostgreSQL: a deployment has none (Azure Database for
+        // PostgreSQL brings its own), so the services keep the database's own connection string.
+        Assert.False(manifest.Resources.TryGetProperty("pgbouncer", out _));
+        Assert.Equal("{conduit.connectionString}", manifest.Projects.Single(p => p.Name == "api").Environment["ConnectionStrings__conduit"]);
     }
 
-    // --pgbouncer: the services' ConnectionStrings__conduit is the pooler's; the migrator keeps the primary's (it holds
-    // an advisory lock for its whole run, which transaction pooling would not keep on one server session).
-    [Fact]
-    public async Task WithPgBouncerTheServicesReferThePoolerUnderTheSameNameAndMigrationsThePrimary()
-    {
-        var resources = await PublishAsync("--pgbouncer");
+    public void Dispose() => Directory.Delete(_output, recursive: true);
 
-        Assert.Equal("conduit", (string?)resources["pgbouncer"]!["database"]);
-        Assert.Equal("{pgbouncer.connectionString}", (string?)resources["api"]!["env"]!["ConnectionStrings__conduit"]);
-        Assert.Equal("{pgbouncer.connectionString}", (string?)resources["worker"]!["env"]!["ConnectionStrings__conduit"]);
-        Assert.Equal("{conduit.connectionString}", (string?)resources["migrations"]!["env"]!["ConnectionStrings__conduit"]);
-    }
-
-    private static async Task<JsonObject> PublishAsync(params string[] options)
+    private static string Image(TopologyManifest manifest, string name)
     {
-        var output = Path.Combine(Path.GetTempPath(), $"apphost-manifest-{Guid.NewGuid():N}.json");
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo("dotnet", [AppHostAssembly.Path, "--publisher", "manifest", "--output-path", output, .. options])
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            })!;
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.Equal(0, process.ExitCode);
-            return JsonNode.Parse(await File.ReadAllTextAsync(output))!["resources"]!.AsObject();
-        }
-        finally
-        {
-            File.Delete(output);
-        }
+        var resource = manifest[name];
+        Assert.StartsWith("container.", resource.GetProperty("type").GetString(), StringComparison.Ordinal);
+        return resource.GetProperty("image").GetString()!;
     }
 }

@@ -39,7 +39,7 @@ public sealed class PgBouncerTests
 
         // PgBouncer's admin console (simple query protocol only, so psql rather than Npgsql): the clients are pooled in
         // transaction mode onto at most the configured servers.
-        var admin = new NpgsqlConnectionStringBuilder(app.GetConnectionString("postgres-admin"));
+        var admin = new NpgsqlConnectionStringBuilder(app.GetConnectionString("postgres"));
         var psql = new ProcessStartInfo("psql", ["-h", "127.0.0.1", "-p", pooler.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres",
             "-d", "pgbouncer", "-A", "-F", "\t", "-P", "footer=off", "-c", "SHOW POOLS"])
         {

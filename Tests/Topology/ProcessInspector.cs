@@ -43,6 +43,26 @@ internal static partial class ProcessInspector
         return found;
     }
 
+    // Everything an AppHost started: its own descendants, and the orchestrator (DCP), which Aspire launches detached,
+    // with the resources DCP runs; DCP names the AppHost it serves on its command line (`--monitor <pid>`).
+    public static IReadOnlyList<int> StartedBy(int root)
+    {
+        var tree = DescendantsOf(root).Prepend(root).ToHashSet();
+        var orchestrators = Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => int.TryParse(name, out _))
+            .Select(name => (Pid: int.Parse(name!), Arguments: ReadCommandLine(name!).Split(' ')))
+            .Where(p => p.Arguments.Select((argument, i) => argument == "--monitor" && i + 1 < p.Arguments.Length
+                && int.TryParse(p.Arguments[i + 1], out var monitored) && tree.Contains(monitored)).Any(match => match))
+            .Select(p => p.Pid)
+            .ToList();
+        return [.. tree.Where(pid => pid != root).Concat(orchestrators).Concat(orchestrators.SelectMany(DescendantsOf)).Distinct()];
+    }
+
+    // "pid: command line" for each pid still alive, so a failure names what was left behind.
+    public static IReadOnlyList<string> StillAlive(IEnumerable<int> pids) =>
+        [.. pids.Where(IsAlive).Select(pid => $"{pid}: {ReadCommandLine(pid.ToString(System.Globalization.CultureInfo.InvariantCulture))}")];
+
     // Live processes whose command line mentions the text (a data folder), except zombies.
     public static IReadOnlyList<string> ProcessesMentioning(string text) =>
         [.. Directory.EnumerateDirectories("/proc")

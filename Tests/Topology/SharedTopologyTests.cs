@@ -19,12 +19,16 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
         var manifest = await _app.RefreshManifestAsync();
 
         Assert.Equal("ready", manifest.State);
-        string[] expected = ["postgres", "postgres-replica", "cache", "messaging", "migrations", "api", "worker", "gateway"];
+        string[] expected = ["postgres", "postgres-replica", "conduit", "conduit-read", "cache", "messaging", "messaging-epmd", "migrations", "api-0", "api-1", "worker", "gateway"];
         Assert.Equal(expected.Order(), manifest.Resources.Select(r => r.Name).Order());
         foreach (var resource in manifest.Resources.Where(r => r.Name != "migrations"))
         {
             Assert.True(resource.IsHealthy, $"{resource.Name} is {resource.State}/{resource.Health}");
-            Assert.All(resource.Replicas, r => Assert.NotNull(r.Pid));
+            if (resource.Name is not ("conduit" or "conduit-read"))
+            {
+                // Every process; the databases are not processes of their own.
+                Assert.All(resource.Replicas, r => Assert.NotNull(r.Pid));
+            }
         }
 
         var migrations = Assert.Single(manifest.Resource("migrations").Replicas);
@@ -69,7 +73,7 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
     {
         var table = $"replication_probe_{Guid.NewGuid():N}";
         var marker = Guid.NewGuid().ToString();
-        await using (var primary = new NpgsqlConnection(_app.GetConnectionString("postgres-admin")))
+        await using (var primary = new NpgsqlConnection(_app.GetConnectionString("postgres")))
         {
             await primary.OpenAsync();
             await using var write = new NpgsqlCommand($"CREATE TABLE {table} (marker text); INSERT INTO {table} VALUES (@marker)", primary);
@@ -79,7 +83,7 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
 
         try
         {
-            await using var replica = new NpgsqlConnection(_app.GetConnectionString("postgres-replica-admin"));
+            await using var replica = new NpgsqlConnection(_app.GetConnectionString("postgres-replica"));
             await replica.OpenAsync();
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             string? found = null;
@@ -109,7 +113,7 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
         }
         finally
         {
-            await using var primary = new NpgsqlConnection(_app.GetConnectionString("postgres-admin"));
+            await using var primary = new NpgsqlConnection(_app.GetConnectionString("postgres"));
             await primary.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP TABLE IF EXISTS {table}", primary);
             await drop.ExecuteNonQueryAsync();
@@ -123,7 +127,8 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
         {
             await conduit.OpenAsync();
             await using var who = new NpgsqlCommand("SELECT current_user || '@' || current_database()", conduit);
-            Assert.Equal("conduit@conduit", await who.ExecuteScalarAsync());
+            // The server's own user, as Aspire's AddPostgres(...).AddDatabase(...) connects.
+            Assert.Equal("postgres@conduit", await who.ExecuteScalarAsync());
         }
 
         await using (var redis = await ConnectionMultiplexer.ConnectAsync(_app.GetConnectionString("cache")))
@@ -148,8 +153,10 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
         for (var i = 0; i < replicas.Count; i++)
         {
             var env = environments[i];
-            Assert.Equal("api", env["OTEL_SERVICE_NAME"]);
-            Assert.Equal($"service.instance.id={replicas[i].Id}", env["OTEL_RESOURCE_ATTRIBUTES"]);
+            // Aspire's conventions: the resource's name, and an instance id the dashboard maps its telemetry by.
+            Assert.Equal(replicas[i].Id, env["OTEL_SERVICE_NAME"]);
+            Assert.StartsWith("service.instance.id=", env["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
+            Assert.Equal(replicas[i].Id, env["InstanceName"]);
             Assert.Equal(replicas[i].Endpoint, env["ASPNETCORE_URLS"]);
             foreach (var name in new[] { "conduit", "conduit-read", "cache", "messaging" })
             {
@@ -166,7 +173,7 @@ public sealed class SharedTopologyTests(SharedTopologyFixture fixture)
     [Fact]
     public async Task ASecondAppHostOnTheSameDataFolderRefusesToStartAndLeavesTheFirstAlone()
     {
-        var startInfo = new ProcessStartInfo("dotnet", [AppHostAssembly.Path, "--data", _app.DataDirectory])
+        var startInfo = new ProcessStartInfo("dotnet", [DistributedApplicationTestingBuilder.AppHostDll(), "--data", _app.DataDirectory, "--backing-services", "processes", "--dashboard", "off"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

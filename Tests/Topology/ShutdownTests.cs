@@ -14,13 +14,13 @@ public sealed class ShutdownTests
     {
         await using var app = await DistributedApplicationTestingBuilder.Create("--replicas", "2").StartAsync();
         var manifest = await app.RefreshManifestAsync();
-        var pids = manifest.AllPids().Concat(ProcessInspector.DescendantsOf(app.Pid)).Distinct().ToList();
+        var pids = manifest.AllPids().Concat(ProcessInspector.StartedBy(app.Pid)).Distinct().ToList();
 
         await app.StopAsync();
 
         Assert.Equal("stopped", (await app.RefreshManifestAsync()).State);
-        var alive = pids.Where(ProcessInspector.IsAlive).ToList();
-        Assert.Empty(alive);
+        var alive = ProcessInspector.StillAlive(pids);
+        Assert.True(alive.Count == 0, string.Join("\n", alive));
         Assert.Empty(ProcessInspector.ProcessesMentioning(app.DataDirectory));
         Assert.False(File.Exists(Path.Combine(app.DataDirectory, "apphost.pid")));
     }
@@ -33,10 +33,10 @@ public sealed class ShutdownTests
         await using var app = await first.StartAsync();
         var reported = (await app.RefreshManifestAsync()).AllPids();
         Assert.True(reported.Count >= 9, string.Join(", ", reported));
-        var pids = reported.Concat(ProcessInspector.DescendantsOf(app.Pid)).Distinct().ToList();
+        var pids = reported.Concat(ProcessInspector.StartedBy(app.Pid)).Distinct().ToList();
         Assert.True(pids.Count > reported.Count + 5, "PostgreSQL's backends and Erlang's helpers should be in the tree too");
         var table = $"survives_restart_{Guid.NewGuid():N}";
-        await ExecuteAsync(app.GetConnectionString("postgres-admin"), $"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (42)");
+        await ExecuteAsync(app.GetConnectionString("postgres"), $"CREATE TABLE {table} (id int); INSERT INTO {table} VALUES (42)");
 
         app.Kill();
         await app.WaitForExitAsync(Deadline);
@@ -48,16 +48,16 @@ public sealed class ShutdownTests
             await Task.Delay(100);
         }
 
-        var alive = pids.Where(ProcessInspector.IsAlive).ToList();
-        Assert.Empty(alive);
+        var alive = ProcessInspector.StillAlive(pids);
+        Assert.True(alive.Count == 0, string.Join("\n", alive));
         Assert.Empty(ProcessInspector.ProcessesMentioning(app.DataDirectory));
 
         // Same folder again: the cluster, its replica and the broker's database are reused, not recreated.
         var second = DistributedApplicationTestingBuilder.Create("--replicas", "2");
         second.DataDirectory = app.DataDirectory;
         await using var restarted = await second.StartAsync();
-        Assert.Equal(42, await ScalarAsync(restarted.GetConnectionString("postgres-admin"), $"SELECT id FROM {table}"));
-        Assert.Equal(42, await ScalarAsync(restarted.GetConnectionString("postgres-replica-admin"), $"SELECT id FROM {table}"));
+        Assert.Equal(42, await ScalarAsync(restarted.GetConnectionString("postgres"), $"SELECT id FROM {table}"));
+        Assert.Equal(42, await ScalarAsync(restarted.GetConnectionString("postgres-replica"), $"SELECT id FROM {table}"));
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)

@@ -36,7 +36,7 @@ prepare_data() {
 # api_rss: "a/b | c/d": MiB of the running system's API replicas right after a load, and each one's peak until then.
 api_rss() {
   local pids pid now=() peak=()
-  pids=$(jq -r '.resources[] | select(.name == "api") | .replicas[].pid' "$APPHOST_JSON")
+  pids=$(api_replicas | jq -r .pid)
   for pid in $pids; do now+=("$(rss_mb "$pid")"); peak+=("$(rss_mb "$pid" VmHWM)"); done
   local IFS=/; echo "${now[*]} | ${peak[*]}"
 }

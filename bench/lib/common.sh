@@ -63,7 +63,9 @@ APPHOST_ENV=()
 # apphost_start NAME [AppHost args...]: waits for `ready:`; sets APPHOST_PID, GATEWAY and APPHOST_JSON.
 apphost_start() {
   local name=$1; shift
-  env "${APPHOST_ENV[@]}" dotnet "${APPHOST_ROOT:-$REPO}/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
+  # Headless and on local processes (as environment variables, which a baseline of our earlier engine ignores).
+  env AspireScale__Dashboard=off AspireScale__BackingServices=processes "${APPHOST_ENV[@]}" \
+    dotnet "${APPHOST_ROOT:-$REPO}/AppHost/bin/$CONFIGURATION/net10.0/AppHost.dll" \
     --data "$WORK/$name" --fresh --environment "$ENVIRONMENT" "$@" \
     >"$WORK/$name.out" 2>&1 &
   APPHOST_PID=$!
@@ -106,12 +108,17 @@ checkout_label() {
   echo "$(git -C "$REPO" rev-parse --short HEAD)$([ -z "$(git -C "$REPO" status --porcelain)" ] || echo '+changes')"
 }
 
+# api_replicas [FILE]: every API replica of a running system as JSON objects (pid, endpoint ...), in order: the Aspire
+# AppHost has a resource per replica (api-0, api-1 ...), our earlier engine one resource "api" with replicas (baselines).
+API_REPLICAS='[.resources[] | select(.name == "api" or (.name | test("^api-[0-9]+$")))] | sort_by(.name | ltrimstr("api") | ltrimstr("-") | tonumber? // 0) | [.[].replicas[]]'
+api_replicas() { jq -c "$API_REPLICAS | .[]" "${1:-$APPHOST_JSON}"; }
+
 # replica_pid N: the process id of the running system's API replica N.
-replica_pid() { jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].pid' "$APPHOST_JSON"; }
+replica_pid() { jq -r --argjson n "$1" "$API_REPLICAS | .[\$n].pid" "$APPHOST_JSON"; }
 
 # replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {
-  jq -r --argjson n "$1" '.resources[] | select(.name == "api") | .replicas[$n].endpoint' "$APPHOST_JSON" | sed 's#^tcp://#http://#'
+  jq -r --argjson n "$1" "$API_REPLICAS | .[\$n].endpoint" "$APPHOST_JSON" | sed 's#^tcp://#http://#'
 }
 
 # stop_all: the baseline if one runs, then the AppHost (SIGTERM; it stops everything it started before it exits).

@@ -122,6 +122,11 @@ resource api 'Microsoft.App/containerApps@2025-07-01' = {
               secretRef: 'conduit-read'
             }
             {
+              // Aspire's alias of the name above for shells that refuse '-' in variable names.
+              name: 'ConnectionStrings__conduit_read'
+              secretRef: 'conduit-read'
+            }
+            {
               name: 'ConnectionStrings__cache'
               secretRef: 'cache'
             }
@@ -140,6 +145,16 @@ resource api 'Microsoft.App/containerApps@2025-07-01' = {
             {
               name: 'OTEL_SERVICE_NAME'
               value: 'api'
+            }
+            {
+              // As Aspire sets it: the OTLP exporter retries a failed export from memory instead of dropping it.
+              name: 'OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY'
+              value: 'in_memory'
+            }
+            {
+              // The port Kestrel listens on: the ingress's targetPort and the probes' port.
+              name: 'HTTP_PORTS'
+              value: '8080'
             }
             {
               name: 'ASPNETCORE_ENVIRONMENT'
@@ -258,6 +273,16 @@ resource worker 'Microsoft.App/containerApps@2025-07-01' = {
             {
               name: 'OTEL_SERVICE_NAME'
               value: 'worker'
+            }
+            {
+              // As Aspire sets it: the OTLP exporter retries a failed export from memory instead of dropping it.
+              name: 'OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY'
+              value: 'in_memory'
+            }
+            {
+              // The port Kestrel listens on: the ingress's targetPort and the probes' port.
+              name: 'HTTP_PORTS'
+              value: '8080'
             }
             {
               name: 'ASPNETCORE_ENVIRONMENT'
@@ -392,6 +417,16 @@ resource gateway 'Microsoft.App/containerApps@2025-07-01' = {
               value: 'gateway'
             }
             {
+              // As Aspire sets it: the OTLP exporter retries a failed export from memory instead of dropping it.
+              name: 'OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY'
+              value: 'in_memory'
+            }
+            {
+              // The port Kestrel listens on: the ingress's targetPort and the probes' port.
+              name: 'HTTP_PORTS'
+              value: '8080'
+            }
+            {
               name: 'ASPNETCORE_ENVIRONMENT'
               value: 'Production'
             }
@@ -498,6 +533,11 @@ resource migrations 'Microsoft.App/jobs@2025-07-01' = {
             {
               name: 'OTEL_SERVICE_NAME'
               value: 'migrations'
+            }
+            {
+              // As Aspire sets it: the OTLP exporter retries a failed export from memory instead of dropping it.
+              name: 'OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY'
+              value: 'in_memory'
             }
             {
               name: 'ASPNETCORE_ENVIRONMENT'

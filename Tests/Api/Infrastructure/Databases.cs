@@ -13,7 +13,7 @@ public static class Databases
 
     public static NpgsqlDataSource Replica(this RunningAppHost topology) => Source(topology.GetConnectionString("conduit-read"));
 
-    public static NpgsqlDataSource ReplicaAdmin(this RunningAppHost topology) => Source(topology.GetConnectionString("postgres-replica-admin"));
+    public static NpgsqlDataSource ReplicaAdmin(this RunningAppHost topology) => Source(topology.GetConnectionString("postgres-replica"));
 
     public static async Task<T> ScalarAsync<T>(this NpgsqlDataSource source, string sql, params object[] parameters)
     {
