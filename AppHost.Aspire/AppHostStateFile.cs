@@ -78,6 +78,11 @@ internal sealed class AppHostStateFile(
         Write(_state);
     }
 
+    // A replica's own address, the one Kestrel was told to listen on: with --workers 2 every replica's URL is DCP's proxy,
+    // which balances per connection, so a script or test reaching "worker-1" would get either of them.
+    private static string? OwnAddress(CustomResourceSnapshot snapshot) =>
+        snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value?.Split(';')[0].TrimEnd('/');
+
     private void Write(string state)
     {
         lock (_writeGate)
@@ -95,7 +100,7 @@ internal sealed class AppHostStateFile(
                     {
                         Id = g.Count() == 1 ? g.Key : $"{g.Key}-{index}",
                         Pid = PidOf(e.Value.Snapshot),
-                        Endpoint = e.Value.Snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url.TrimEnd('/'),
+                        Endpoint = OwnAddress(e.Value.Snapshot) ?? e.Value.Snapshot.Urls.FirstOrDefault(u => !u.IsInternal)?.Url.TrimEnd('/'),
                         State = StateOf([e.Value.Snapshot]),
                         Health = HealthOf([e.Value.Snapshot]),
                         Restarts = restarts.RestartsOf(e.Key),
