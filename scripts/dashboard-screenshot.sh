@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the Aspire AppHost (AppHost.Aspire) with its dashboard on free loopback ports, waits for `ready:`, signs in to the
+# Starts the Aspire AppHost with its dashboard on free loopback ports, waits for `ready:`, signs in to the
 # dashboard with the login token the AppHost prints, waits until every resource row shows, and saves a screenshot of the
 # resources page (headless Debian Chromium driven by playwright-core from npm). Stops the AppHost on the way out.
 #
@@ -24,7 +24,7 @@ ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL="http://127.0.0.1:$(free_port)" \
 ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL="http://127.0.0.1:$(free_port)" \
 ASPIRE_ALLOW_UNSECURED_TRANSPORT=true \
 DOTNET_ENVIRONMENT=Development \
-  setsid dotnet run --project "$repo/AppHost.Aspire" --no-build --no-launch-profile -- --data "$data" >"$log" 2>&1 &
+  setsid dotnet run --project "$repo/AppHost" --no-build --no-launch-profile -- --data "$data" >"$log" 2>&1 &
 apphost=$!
 cleanup() { kill -TERM "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; rm -rf "$data" "$log"; }
 trap cleanup EXIT

@@ -133,7 +133,7 @@ public sealed class AspireAppHostModelTests : IDisposable
 
     private async Task<IReadOnlyDictionary<string, IResource>> ModelAsync(string mode, params string[] more)
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost>(
             ["--data", _data, "--replicas", "2", "--backing-services", mode, .. more], (options, _) => options.DisableDashboard = true);
         return builder.Resources.ToDictionary(r => r.Name);
     }

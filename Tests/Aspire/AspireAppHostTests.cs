@@ -12,7 +12,7 @@ using Npgsql;
 
 namespace AspireScale.Tests.Aspire;
 
-// The Aspire AppHost (AppHost.Aspire) on Aspire.Hosting.Testing, in local-process mode: DCP runs PostgreSQL and its
+// The Aspire AppHost on Aspire.Hosting.Testing, in local-process mode: DCP runs PostgreSQL and its
 // streaming replica, Redis, RabbitMQ, the migrations, two API replicas and the Worker from the OS packages.
 [Collection(OwnTopology.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -22,7 +22,7 @@ public sealed class AspireAppHostTests
     public async Task TheWholeTopologyRunsOnLocalProcessesAKilledApiReplicaComesBackAndStoppingLeavesNothingBehind()
     {
         var data = Path.Combine(Path.GetTempPath(), $"aspirescale-aspire-{Guid.NewGuid():N}"[..32]);
-        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
+        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost>(
             ["--data", data, "--replicas", "2", "--backing-services", "processes", .. SuiteSettings.AsEnvironment().Select(e => $"--{e.Key.Replace("__", ":", StringComparison.Ordinal)}={e.Value}")],
             (options, _) => options.DisableDashboard = true);
         try

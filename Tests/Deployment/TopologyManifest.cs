@@ -65,7 +65,7 @@ public sealed class TopologyManifest
 
     private static async Task<IReadOnlyDictionary<string, IResource>> ModelAsync(string[] arguments)
     {
-        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost_Aspire>(
+        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost>(
             arguments, (options, _) => options.DisableDashboard = true);
         return builder.Resources.ToDictionary(r => r.Name);
     }

@@ -8,7 +8,7 @@ namespace AspireScale.Tests.Infrastructure;
 public sealed class DistributedApplicationTestingBuilder
 {
     // The AppHost project's folder and assembly name.
-    public const string AppHostProject = "AppHost.Aspire";
+    public const string AppHostProject = "AppHost";
 
     // What every test topology runs with: the OS packages' servers (no container engine here) and no dashboard.
     private static readonly string[] Headless = ["--backing-services", "processes", "--dashboard", "off"];

@@ -41,7 +41,7 @@ public sealed class ShutdownTests
         app.Kill();
         await app.WaitForExitAsync(Deadline);
 
-        // The parent-death signal is immediate; PostgreSQL's own children notice their postmaster is gone within moments.
+        // DCP notices its AppHost is gone and stops what it ran; PostgreSQL's own children follow their postmaster.
         var deadline = DateTime.UtcNow + Deadline;
         while ((pids.Any(ProcessInspector.IsAlive) || ProcessInspector.ProcessesMentioning(app.DataDirectory).Count > 0) && DateTime.UtcNow < deadline)
         {

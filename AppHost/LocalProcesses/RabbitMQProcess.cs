@@ -13,8 +13,8 @@ namespace AspireScale.AppHost.LocalProcesses;
 public sealed class RabbitMQProcessResource(string name, string command, string workingDirectory, ParameterResource password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
-    // The user our engine made in the same data folder (<data>/messaging): RabbitMQ applies default_user only on its first
-    // boot, so a folder the engine started first would refuse any other name.
+    // The user our earlier engine (in git history) made in the same data folder (<data>/messaging): RabbitMQ applies
+    // default_user only on its first boot, so a folder that engine started first would refuse any other name.
     public const string UserName = "aspirescale";
 
     public EndpointReference PrimaryEndpoint => new(this, "tcp");

@@ -149,8 +149,8 @@ public static class PostgresProcessBuilderExtensions
                 "max_wal_senders=10",
                 "max_replication_slots=10",
                 "hot_standby_feedback=on",
-                // The data lives in memory, where a random read costs about what a sequential one does (see the old
-                // engine's measurement in docs/benchmarks.md: 3x the database time per page at the default of 4).
+                // The data lives in memory, where a random read costs about what a sequential one does (see the
+                // measurement in docs/benchmarks.md: 3x the database time per page at the default of 4).
                 "random_page_cost=1.1",
             })
             {
