@@ -4,7 +4,7 @@ using AspireScale.MigrationService;
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDbContext<ConduitDbContext>("conduit");
+builder.AddPooledNpgsqlDbContext<ConduitDbContext>("conduit");
 builder.Services.AddHostedService<MigrationWorker>();
 
 var host = builder.Build();

@@ -5,11 +5,13 @@ using Npgsql;
 
 namespace Microsoft.Extensions.Hosting;
 
-// What Aspire.Npgsql.EntityFrameworkCore.PostgreSQL adds: a pooled context over ConnectionStrings:<name>,
-// retry on transient failures, a command timeout, a health check, and Npgsql's tracing and metrics.
+// A pooled context over ConnectionStrings:<name> with our measured pool size and connection-string tuning, then
+// Aspire.Npgsql.EntityFrameworkCore.PostgreSQL's EnrichNpgsqlDbContext for the rest: retry on transient failures, the
+// command timeout, the health check, Npgsql's traces and metrics. Its AddNpgsqlDbContext cannot take ours: it fixes the
+// pool at EF's default 1,024 contexts and leaves the connection string as given.
 public static class NpgsqlExtensions
 {
-    public static void AddNpgsqlDbContext<TContext>(
+    public static void AddPooledNpgsqlDbContext<TContext>(
         this IHostApplicationBuilder builder,
         string connectionName,
         Action<NpgsqlDbContextSettings>? configureSettings = null,
@@ -29,31 +31,21 @@ public static class NpgsqlExtensions
         connectionString = settings.Tune(connectionString);
         builder.Services.AddDbContextPool<TContext>(options =>
         {
-            options.UseNpgsql(connectionString, npgsql =>
-            {
-                if (!settings.DisableRetry)
-                {
-                    npgsql.EnableRetryOnFailure(settings.MaxRetryCount);
-                }
-
-                npgsql.CommandTimeout(settings.CommandTimeoutSeconds);
-            });
+            options.UseNpgsql(connectionString);
             configureDbContextOptions?.Invoke(options);
         }, settings.PoolSize);
 
-        if (!settings.DisableHealthChecks)
+        builder.EnrichNpgsqlDbContext<TContext>(aspire =>
         {
-            builder.Services.AddHealthChecks().AddDbContextCheck<TContext>(connectionName, tags: ["ready"]);
-        }
-
-        if (!settings.DisableTracing)
-        {
-            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql());
-        }
+            aspire.DisableRetry = settings.DisableRetry;
+            aspire.CommandTimeout = settings.CommandTimeoutSeconds;
+            aspire.DisableHealthChecks = settings.DisableHealthChecks;
+            aspire.DisableTracing = settings.DisableTracing;
+        });
     }
 
     // The settings of Npgsql:<name>, with the service's name as the connection's application name unless they give one.
-    // AddNpgsqlDbContext reads them here, and so does a context registered on its own (the Api's replica context).
+    // AddPooledNpgsqlDbContext reads them here, and so does a context registered on its own (the Api's replica context).
     public static NpgsqlDbContextSettings GetNpgsqlDbContextSettings(this IHostApplicationBuilder builder, string connectionName)
     {
         var settings = new NpgsqlDbContextSettings();
@@ -88,11 +80,10 @@ public sealed class NpgsqlDbContextSettings
     // other requests' commands on the same connection (docs/techniques.md, Pool sizes).
     public bool Multiplexing { get; set; }
 
-    // Npgsql's Application Name, unless the connection string sets it: the service's name (AddNpgsqlDbContext fills it),
+    // Npgsql's Application Name, unless the connection string sets it: the service's name (AddPooledNpgsqlDbContext fills it),
     // so pg_stat_activity tells which service holds which connections.
     public string? ApplicationName { get; set; }
 
-    public int MaxRetryCount { get; set; } = 6;
     public int CommandTimeoutSeconds { get; set; } = 30;
     public bool DisableRetry { get; set; }
     public bool DisableHealthChecks { get; set; }

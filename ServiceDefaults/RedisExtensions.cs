@@ -1,31 +1,28 @@
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.AspNetCore.OutputCaching.StackExchangeRedis;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
 
-// What Aspire.StackExchange.Redis and Aspire.StackExchange.Redis.OutputCaching add: one shared multiplexer over
-// ConnectionStrings:<name> that connects in the background (a Redis that is down at start does not stop the service),
-// a health check, and the output cache stored in Redis.
+// Aspire.StackExchange.Redis (one shared multiplexer over ConnectionStrings:<name>, its traces) with our own health check,
+// and the output cache stored in Redis on that multiplexer (Aspire.StackExchange.Redis.OutputCaching is not served here).
 public static class RedisExtensions
 {
-    public static void AddRedisClient(this IHostApplicationBuilder builder, string connectionName)
+    public static void AddRedisConnection(this IHostApplicationBuilder builder, string connectionName)
     {
-        var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"ConnectionStrings:{connectionName} is missing. Set ConnectionStrings__{connectionName} (the AppHost does).");
-        }
-
-        var options = ConfigurationOptions.Parse(connectionString);
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
-
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.AddRedisClient(connectionName,
+            // Ours instead of the integration's (AspNetCore.HealthChecks.Redis): its PING takes no token, so a Redis that
+            // hangs (a stopped process, a partition) held /health past the probes' timeout and took every replica out of
+            // rotation (RedisOutageTests); ours gives up with the check's 1 s timeout.
+            settings => settings.DisableHealthChecks = true,
+            options =>
+            {
+                // Connect in the background: a Redis that is down at start does not stop the service.
+                options.AbortOnConnectFail = false;
+                options.ConnectTimeout = Math.Min(options.ConnectTimeout, 2000);
+            });
         // Degraded, not Unhealthy: every user of Redis here falls back without it (cache misses, local rate limits), so a
         // Redis outage must not fail /health and take every replica out of the balancer and the Container Apps ingress.
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
@@ -37,7 +34,7 @@ public static class RedisExtensions
     {
         if (!builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
         {
-            builder.AddRedisClient(connectionName);
+            builder.AddRedisConnection(connectionName);
         }
 
         builder.Services.AddStackExchangeRedisOutputCache(_ => { });

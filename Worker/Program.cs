@@ -6,8 +6,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 // One connection per concurrent handler plus two for the bookkeeping around them (measured in bench/techniques: a pool
 // near the real concurrency beats Npgsql's default 100 on a small server). A connection string that sets its own size wins.
-builder.AddNpgsqlDbContext<ConduitDbContext>("conduit", settings => settings.MaxPoolSize = builder.Configuration.GetValue("Jobs:Concurrency", 4) + 2);
-builder.AddRabbitMQClient("messaging");
+builder.AddPooledNpgsqlDbContext<ConduitDbContext>("conduit", settings => settings.MaxPoolSize = builder.Configuration.GetValue("Jobs:Concurrency", 4) + 2);
+builder.AddMessagingConnection("messaging");
 builder.AddJobProcessing();
 builder.AddMessageRetention();
 

@@ -14,13 +14,13 @@ public static class DataExtensions
 
     public static IHostApplicationBuilder AddConduitData(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<ConduitDbContext>(PrimaryConnection, configureDbContextOptions: QuietExpectedFailures);
+        builder.AddPooledNpgsqlDbContext<ConduitDbContext>(PrimaryConnection, configureDbContextOptions: QuietExpectedFailures);
         var hasReplica = builder.AddReplicaDbContext();
 
         // Without Redis (a single process, some tests) read-your-writes still holds within this process.
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(CacheConnection)))
         {
-            builder.AddRedisClient(CacheConnection);
+            builder.AddRedisConnection(CacheConnection);
             // Redis only carries read-your-writes positions, which fall back to this process's memory: without it the API
             // still answers correctly, so /health says Degraded (still 200) instead of pulling every replica out of rotation.
             builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>

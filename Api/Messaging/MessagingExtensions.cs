@@ -19,19 +19,12 @@ public static class MessagingExtensions
             return builder;
         }
 
-        builder.AddRabbitMQClient(MessagingConnection);
+        // The outbox exists so that accepting work does not need the broker: while it is away the API stays in rotation
+        // (Degraded is still 200) and the relay catches up when it is back. The integration's broker check reports
+        // Unhealthy (and may block while connecting), so the API has one that reads the relay's state instead.
+        builder.AddMessagingConnection(MessagingConnection, healthCheck: false);
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
-        // The outbox exists so that accepting work does not need the broker: while it is away the API stays in rotation
-        // (Degraded is still 200) and the relay catches up when it is back. The default broker check reports Unhealthy
-        // (and may block while connecting), so it is replaced by one that reads the relay's state.
-        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
-        {
-            foreach (var check in options.Registrations.Where(check => check.Name == MessagingConnection).ToList())
-            {
-                options.Registrations.Remove(check);
-            }
-        });
         builder.Services.AddHealthChecks().AddCheck<OutboxRelayHealthCheck>("outbox-relay", HealthStatus.Degraded, ["ready"]);
         return builder;
     }

@@ -13,8 +13,12 @@ public sealed class PgBouncerProcessResource(string name, string command, string
 
     public IResourceWithConnectionString Database { get; } = database;
 
+    // Max Auto Prepare=0: in transaction mode consecutive transactions of one client run on different server connections,
+    // and PgBouncer 1.18 (Debian 12) does not carry prepared statements across them: Npgsql's automatic preparation failed
+    // with "prepared statement _auto0 already exists / does not exist". The clients read it from the connection string,
+    // which wins over their own default (ServiceDefaults/NpgsqlExtensions.cs).
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={password};Database={databaseName}");
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={password};Database={databaseName};Max Auto Prepare=0");
 }
 
 public static class PgBouncerProcessBuilderExtensions

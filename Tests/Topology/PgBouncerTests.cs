@@ -26,6 +26,8 @@ public sealed class PgBouncerTests
             var pid = app.Manifest.Replica(id).Pid ?? throw new InvalidOperationException($"{id} has no pid");
             var env = new NpgsqlConnectionStringBuilder(ProcessInspector.Environment(pid)["ConnectionStrings__conduit"]);
             Assert.Equal(pooler.Port, env.Port);
+            // Transaction pooling carries no prepared statement from one transaction to the next (PgBouncer 1.18).
+            Assert.Equal(0, env.MaxAutoPrepare);
         }
 
         // Concurrent writes from both replicas, each a transaction that may land on any server connection.

@@ -81,7 +81,7 @@ internal sealed class CommandCounter : DbCommandInterceptor
 // and the server's connection limits for the pool-size arithmetic.
 internal sealed record BenchDatabase(string ConnectionString, long Viewer, string[] Slugs, int Articles, int MaxConnections, int ReservedConnections, string ServerVersion)
 {
-    // The same EF options the Api's AddNpgsqlDbContext gives the primary context (retries, 30 s command timeout).
+    // The same EF options the Api's AddPooledNpgsqlDbContext gives the primary context (retries, 30 s command timeout).
     public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(6).CommandTimeout(30));
 

@@ -114,7 +114,7 @@ internal static class PoolingBenchmark
         }
     }
 
-    // The registration the Api's AddNpgsqlDbContext makes (pool of 1024 contexts), or plain AddDbContext.
+    // The registration the Api's AddPooledNpgsqlDbContext makes (pool of 1024 contexts), or plain AddDbContext.
     private static ServiceProvider Provider(string connectionString, Variant variant)
     {
         var npgsql = new NpgsqlConnectionStringBuilder(connectionString);
