@@ -1,10 +1,10 @@
 namespace AspireScale.Tests.Infrastructure;
 
-// Starts the real Aspire AppHost as a child process, as a developer or a script does (dotnet AppHost.dll, or dotnet run),
-// in local-process mode with no dashboard, on a fresh data folder, and hands back a RunningAppHost once it printed
-// `ready:`. Out of process on purpose: these tests signal, kill and restart the AppHost itself, and each topology's
-// services inherit the environment a test gives it. Aspire.Hosting.Testing's in-process builder runs the tests of the
-// Aspire model (Tests/Aspire).
+// Starts the real Aspire AppHost in local-process mode with no dashboard, on a fresh data folder, and hands back a
+// RunningAppHost once it is ready. InProcess: through Aspire.Hosting.Testing's DistributedApplicationTestingBuilder in
+// this process (the shared topology). Otherwise as a child process, as a developer or a script starts it (dotnet
+// AppHost.dll, or dotnet run), for the tests that signal, kill or restart the AppHost itself, which an AppHost inside the
+// test host cannot undergo.
 public sealed class DistributedApplicationTestingBuilder
 {
     // The AppHost project's folder and assembly name.
@@ -34,8 +34,17 @@ public sealed class DistributedApplicationTestingBuilder
 
     public static DistributedApplicationTestingBuilder Create(params string[] appHostArgs) => new(appHostArgs);
 
+    // In this process through Aspire.Hosting.Testing instead of as a process of its own: for topologies no test signals,
+    // kills or restarts as a whole (the shared one).
+    public bool InProcess { get; set; }
+
     public async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken = default)
     {
+        if (InProcess)
+        {
+            return await RunningAppHost.StartInProcessAsync(DataDirectory, _args, DeleteDataDirectoryOnDispose, Environment, StartTimeout, cancellationToken);
+        }
+
         IReadOnlyList<string> command = ThroughDotnetRun
             ? ["env", "--default-signal=INT", "setsid", "dotnet", "run", "--project", Path.Combine(RepositoryRoot.Find(), AppHostProject),
                 "--no-build", "--configuration", Configuration, "--"]

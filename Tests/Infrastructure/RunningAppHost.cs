@@ -1,15 +1,24 @@
+extern alias apphost;
+
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AspireScale.Tests.Infrastructure;
 
 // A started AppHost: where its gateway is, what it reported in apphost.json, clients for its resources, and teardown.
+// Either in this process through Aspire.Hosting.Testing (the shared topology), or as a process of its own (`dotnet
+// AppHost.dll`, `dotnet run`) for the tests that signal, kill or restart the AppHost itself.
 public sealed class RunningAppHost : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<int, Process> Running = new();
-    private readonly Process _process;
+    private readonly Process? _process;
+    private readonly DistributedApplication? _inProcess;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<Uri> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,11 +45,19 @@ public sealed class RunningAppHost : IAsyncDisposable
         _deleteDataDirectory = deleteDataDirectory;
     }
 
+    private RunningAppHost(DistributedApplication inProcess, string dataDirectory, bool deleteDataDirectory)
+    {
+        _inProcess = inProcess;
+        DataDirectory = dataDirectory;
+        _deleteDataDirectory = deleteDataDirectory;
+    }
+
     public string DataDirectory { get; }
 
     public string LogsDirectory => Path.Combine(DataDirectory, "logs");
 
-    public int Pid => _process.Id;
+    // The AppHost's process: this one when it runs in process (DCP watches it and names it on its command line).
+    public int Pid => _process?.Id ?? System.Environment.ProcessId;
 
     public Uri GatewayUrl { get; private set; } = null!;
 
@@ -97,6 +114,50 @@ public sealed class RunningAppHost : IAsyncDisposable
         return app;
     }
 
+    // The AppHost through Aspire.Hosting.Testing's DistributedApplicationTestingBuilder, in this process: DCP runs its
+    // resources; the suite's settings (and the test's) reach each service as environment variables on its resource.
+    internal static async Task<RunningAppHost> StartInProcessAsync(
+        string dataDirectory, IReadOnlyList<string> args, bool deleteDataDirectory, IReadOnlyDictionary<string, string> environment,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var builder = await global::Aspire.Hosting.Testing.DistributedApplicationTestingBuilder.CreateAsync<apphost::Projects.AppHost>(
+            ["--data", dataDirectory, .. args], deadline.Token);
+        var settings = SuiteSettings.AsEnvironment().Concat(environment).ToList();
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+            {
+                foreach (var (name, value) in settings)
+                {
+                    context.EnvironmentVariables[name] = value;
+                }
+            }));
+        }
+
+        // Each resource's output is in <data>/logs/ already, and a resource's health checks fail until it is up: the test
+        // log keeps the AppHost's own warnings and errors.
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("AppHost.Resources", LogLevel.None)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        var app = await builder.BuildAsync(deadline.Token);
+        var running = new RunningAppHost(app, dataDirectory, deleteDataDirectory);
+        try
+        {
+            await app.StartAsync(deadline.Token);
+            var ready = await running.WaitForAsync(m => m.State == "ready", timeout, "the AppHost ready");
+            running.GatewayUrl = new Uri(ready.Url);
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
     internal async Task WaitForReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -104,7 +165,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         var finished = await Task.WhenAny(_ready.Task, _exited.Task, Task.Delay(Timeout.Infinite, deadline.Token).ContinueWith(_ => { }, TaskScheduler.Default));
         if (finished != _ready.Task)
         {
-            var why = finished == _exited.Task ? $"exited with code {_process.ExitCode}" : $"was not ready after {timeout.TotalSeconds:0}s";
+            var why = finished == _exited.Task ? $"exited with code {_process?.ExitCode}" : $"was not ready after {timeout.TotalSeconds:0}s";
             throw new InvalidOperationException($"The AppHost {why}.\n{Diagnostics()}");
         }
 
@@ -176,6 +237,22 @@ public sealed class RunningAppHost : IAsyncDisposable
             return;
         }
 
+        if (_inProcess is not null)
+        {
+            using var stopping = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
+            try
+            {
+                await _inProcess.StopAsync(stopping.Token);
+            }
+            finally
+            {
+                await _inProcess.DisposeAsync();
+                _exited.TrySetResult();
+            }
+
+            return;
+        }
+
         Signal(Pid, "TERM");
         if (await Task.WhenAny(_exited.Task, Task.Delay(timeout ?? TimeSpan.FromSeconds(90))) != _exited.Task)
         {
@@ -188,6 +265,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     // SIGKILL the AppHost alone: its children must die by themselves.
     public void Kill()
     {
+        EnsureOwnProcess();
         if (!HasExited)
         {
             Signal(Pid, "KILL");
@@ -204,7 +282,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         }
         finally
         {
-            _process.Dispose();
+            _process?.Dispose();
             try
             {
                 if (_deleteDataDirectory)
@@ -271,10 +349,26 @@ public sealed class RunningAppHost : IAsyncDisposable
         return lines;
     }
 
-    public void Signal(string signal) => Signal(Pid, signal);
+    public void Signal(string signal)
+    {
+        EnsureOwnProcess();
+        Signal(Pid, signal);
+    }
 
     // A signal to the AppHost's whole process group, as a terminal's Ctrl+C sends SIGINT (needs a group of its own: setsid).
-    public void SignalProcessGroup(string signal) => Signal(-Pid, signal);
+    public void SignalProcessGroup(string signal)
+    {
+        EnsureOwnProcess();
+        Signal(-Pid, signal);
+    }
+
+    private void EnsureOwnProcess()
+    {
+        if (_process is null)
+        {
+            throw new InvalidOperationException("This AppHost runs in the test process: start it as a process of its own to signal or kill it.");
+        }
+    }
 
     private static void Signal(int pid, string signal)
     {

@@ -14,7 +14,13 @@ public sealed class SharedTopologyFixture : IAsyncLifetime
 
     public RunningAppHost App => _app ?? throw new InvalidOperationException("The shared AppHost did not start.");
 
-    public async Task InitializeAsync() => _app = await DistributedApplicationTestingBuilder.Create("--replicas", "2").StartAsync();
+    // On Aspire.Hosting.Testing, in this process: nothing here stops or signals the AppHost itself.
+    public async Task InitializeAsync()
+    {
+        var builder = DistributedApplicationTestingBuilder.Create("--replicas", "2");
+        builder.InProcess = true;
+        _app = await builder.StartAsync();
+    }
 
     public async Task DisposeAsync()
     {

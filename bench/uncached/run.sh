@@ -2,7 +2,7 @@
 # What a change does to the uncached 20-article list (no output cache, no balancer cache, no rate limiting) on the
 # seeded dataset: one API replica on a fresh system, warmed for WARMUP_UNCACHED seconds through the balancer, then RUNS
 # runs through the balancer and RUNS straight at the replica, with the CPU time per request that the PostgreSQL sessions
-# of the conduit role and the replica used during the straight runs (from /proc/<pid>/stat). With BASE set, the same is
+# on the conduit database and the replica used during the straight runs (from /proc/<pid>/stat). With BASE set, the same is
 # done on the build of that git ref (a temporary worktree), alternating with this checkout's build ROUNDS times, so both
 # share the machine's state of the moment. Medians printed as Markdown.
 #
@@ -44,12 +44,13 @@ one_start() {
   local label=$1 sessions replica pg0 api0 requests pg_us api_us
   start_uncached_replica "$2" "$3"
   WARMUP=${WARMUP_UNCACHED:-120} measure "$label, through the balancer" "$GATEWAY/api/articles?limit=20"
-  # The conduit role's sessions on this system's two servers: the Api's pools (the reads go to the standby), and on the
-  # primary the Worker's and the health checks', idle under this load.
+  # The sessions on the conduit database of this system's two servers, whichever role they log in as (our earlier engine
+  # made a conduit role; the Aspire AppHost's services log in as postgres): the Api's pools (the reads go to the standby),
+  # and on the primary the Worker's and the health checks', idle under this load.
   local postmasters
   postmasters=$(jq -r '.resources[] | select(.name | startswith("postgres")) | .replicas[].pid' "$APPHOST_JSON")
-  sessions=$(for postmaster in $postmasters; do pgrep -P "$postmaster" -f '^postgres: conduit conduit ' || true; done)
-  [ -n "$sessions" ] || { echo "no PostgreSQL session of the conduit role found" >&2; exit 1; }
+  sessions=$(for postmaster in $postmasters; do pgrep -P "$postmaster" -f '^postgres: [a-z_]+ conduit ' || true; done)
+  [ -n "$sessions" ] || { echo "no PostgreSQL session on the conduit database found" >&2; exit 1; }
   replica=$(replica_pid 0)
   pg0=$(cpu_ticks $sessions); api0=$(cpu_ticks "$replica")
   WARMUP=0 measure "$label, straight at the replica" "$(replica_url 0)/api/articles?limit=20"
