@@ -80,9 +80,9 @@ internal static class ArticleQueries
                 && db.Follows.Any(f => f.FollowerId == follower && f.FolloweeId == a.AuthorId)
                 && !db.FeedEntries.Any(e => e.UserId == follower && e.ArticleId == a.Id)));
 
-    // The unfiltered set's size, from the row the triggers keep: counting 20,000 articles took 5 ms of PostgreSQL per page.
-    public static IQueryable<int> Total(ConduitDbContext db) =>
-        db.ArticleTotals.Where(t => t.Id == ArticleTotals.RowId).Select(t => t.ArticlesCount);
+    // The unfiltered set's size, the sum of the slots the triggers keep: counting 20,000 articles took 5 ms of PostgreSQL per page.
+    public static Task<int> TotalAsync(ConduitDbContext db, CancellationToken cancellationToken) =>
+        db.ArticleTotals.SumAsync(t => t.ArticlesCount, cancellationToken);
 
     // GET /api/articles: the filtered set is counted; the whole set's size is the totals row.
     public static Task<ArticlesEnvelope> ListAsync(
@@ -139,7 +139,7 @@ internal static class ArticleQueries
             return new ArticlesEnvelope(page, total);
         }
 
-        return new ArticlesEnvelope([], paging.Offset == 0 ? 0 : await Total(db).FirstAsync(cancellationToken));
+        return new ArticlesEnvelope([], paging.Offset == 0 ? 0 : await TotalAsync(db, cancellationToken));
     }
 
     // Without writtenInLimit, any page: offset and limit are parameters. With it, the first page of that many: the offset
@@ -151,7 +151,7 @@ internal static class ArticleQueries
             db.Articles.OrderByDescending(a => a.CreatedAt).ThenByDescending(a => a.Id).Skip(offset).Take(limit)
                 .Select(a => new PageRow(
                     Summary(a, viewer),
-                    db.ArticleTotals.Where(t => t.Id == ArticleTotals.RowId).Select(t => t.ArticlesCount).First()));
+                    db.ArticleTotals.Sum(t => t.ArticlesCount)));
         var body = new SummaryInliner().Visit(page.Body);
         if (writtenInLimit is { } limit)
         {

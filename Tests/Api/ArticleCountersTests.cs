@@ -1,6 +1,7 @@
 using System.Net;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
+using Npgsql;
 
 namespace AspireScale.Tests.Api;
 
@@ -9,7 +10,7 @@ namespace AspireScale.Tests.Api;
 [Collection(SharedTopology.Name)]
 public sealed class ArticleCountersTests(SharedTopologyFixture topology, InProcessApi api) : IClassFixture<InProcessApi>
 {
-    private const string TotalDrift = "SELECT (SELECT articles_count FROM article_totals) - (SELECT count(*)::int FROM articles)";
+    private const string TotalDrift = "SELECT (SELECT sum(articles_count)::int FROM article_totals) - (SELECT count(*)::int FROM articles)";
     private const string ArticlesWithWrongFavoritesCount =
         "SELECT count(*) FROM articles AS a WHERE a.favorites_count <> (SELECT count(*) FROM favorites AS f WHERE f.article_id = a.id)";
 
@@ -51,6 +52,75 @@ public sealed class ArticleCountersTests(SharedTopologyFixture topology, InProce
         Assert.Equal(1, first.GetProperty("articles").GetArrayLength());
         Assert.Equal(rows, pastTheEnd.GetProperty("articlesCount").GetInt64());
         Assert.Equal(0, pastTheEnd.GetProperty("articles").GetArrayLength());
+    }
+
+    // The totals are spread over slots chosen by the writing session, so an article created while another create's
+    // transaction is still open (its slot row locked until it commits) takes another slot instead of waiting for it.
+    [Fact]
+    public async Task AnArticleCreatedWhileAnotherCreateIsUncommittedDoesNotWaitForIt()
+    {
+        var author = await conduit.RegisterAsync("author");
+        var primary = topology.App.Primary();
+        var authorId = await primary.ScalarAsync<long>("SELECT id FROM users WHERE username = $1", author.Username);
+        var sessions = new List<NpgsqlConnection>();
+        try
+        {
+            // Two sessions whose slots differ (the slot is the backend's pid modulo the number of slots).
+            var first = await OpenAsync(primary, sessions);
+            var firstSlot = await SlotAsync(first);
+            var second = await OpenAsync(primary, sessions);
+            while (await SlotAsync(second) == firstSlot)
+            {
+                second = await OpenAsync(primary, sessions);
+            }
+
+            await using var holding = await first.BeginTransactionAsync();
+            await InsertArticleAsync(first, holding, authorId);
+            await using var next = await second.BeginTransactionAsync();
+            await using (var timeout = new NpgsqlCommand("SET LOCAL lock_timeout = '3s'", second, next))
+            {
+                await timeout.ExecuteNonQueryAsync();
+            }
+
+            // Waiting on the first session's slot row would end in a lock timeout (55P03) here.
+            await InsertArticleAsync(second, next, authorId);
+            await next.RollbackAsync();
+            await holding.RollbackAsync();
+        }
+        finally
+        {
+            foreach (var session in sessions)
+            {
+                await session.DisposeAsync();
+            }
+        }
+
+        Assert.Equal(0, await primary.ScalarAsync<int>(TotalDrift));
+        Assert.Equal(32L, await primary.ScalarAsync<long>("SELECT count(*) FROM article_totals"));
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource source, List<NpgsqlConnection> sessions)
+    {
+        var connection = await source.OpenConnectionAsync();
+        sessions.Add(connection);
+        return connection;
+    }
+
+    private static async Task<int> SlotAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid() % 32", connection);
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task InsertArticleAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long authorId)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO articles (author_id, body, created_at, description, slug, tag_list, title, updated_at)
+            VALUES ($1, 'b', now(), 'd', 'slot-test-' || gen_random_uuid(), '{}', 'Slot test', now())
+            """, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter { Value = authorId });
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task Unfavorite(TestUser user, string slug)

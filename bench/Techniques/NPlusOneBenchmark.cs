@@ -112,7 +112,7 @@ internal static class NPlusOneBenchmark
     // What a straightforward port of the entity model does: the page of entities, then one query per thing shown.
     private static async Task<ArticlesEnvelope> NaivePageAsync(ConduitDbContext db, Paging paging, long viewer, CancellationToken cancellationToken)
     {
-        var total = await ArticleQueries.Total(db).FirstAsync(cancellationToken);
+        var total = await ArticleQueries.TotalAsync(db, cancellationToken);
         var articles = await db.Articles
             .OrderByDescending(a => a.CreatedAt)
             .ThenByDescending(a => a.Id)

@@ -12,7 +12,7 @@ namespace AspireScale.Api.Data.CompiledModel
     public partial class ConduitDbContextModel
     {
         private ConduitDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("2bde530c-6f6d-4b6a-b25d-76499d12aa96"), entityTypeCount: 11)
+            : base(skipDetectChanges: false, modelId: new Guid("957f8603-4baa-4fc5-abb7-812ef86629f2"), entityTypeCount: 11)
         {
         }
 

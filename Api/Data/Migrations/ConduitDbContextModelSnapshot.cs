@@ -121,7 +121,7 @@ namespace AspireScale.Api.Data.Migrations
 
                     b.ToTable("article_totals", null, t =>
                         {
-                            t.HasCheckConstraint("ck_article_totals_single_row", "id = 1");
+                            t.HasCheckConstraint("ck_article_totals_slot", "id >= 0 AND id < 32");
                         });
                 });
 
