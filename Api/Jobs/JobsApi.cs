@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace AspireScale.Api.Jobs;
 
 // Asynchronous work, outside the spec's routes: accept at once (202 + Location), let the Worker run it, let the client poll.
-// The job row and its outbox message are one SaveChanges, i.e. one transaction: an accepted job is never lost and a job
+// The job row and its outbox message are one statement, i.e. one transaction: an accepted job is never lost and a job
 // that was not committed is never published. Jobs are read from the primary: their status changes under the reader.
 public static class JobsApi
 {
@@ -88,15 +88,21 @@ public static class JobsApi
             IdempotencyKey = idempotencyKey,
             CreatedAt = now,
         };
-        services.Db.Jobs.Add(job);
-        // The fault, if any, rides in the message rather than on the job: the jobs table has no test-only columns.
-        services.Db.OutboxMessages.Add(Outbox.Message(
-            MessageTypes.ExportRequested, new ExportRequested(job.Id, testFault), MessagingJsonContext.Default.ExportRequested, now));
+        // The job and its outbox row in one statement, so one round trip and no explicit transaction (BEGIN, then COMMIT
+        // on a second round trip, as SaveChanges does): a statement is atomic on its own. The fault, if any, rides in the
+        // message rather than on the job: the jobs table has no test-only columns.
+        var message = Outbox.Message(MessageTypes.ExportRequested, new ExportRequested(job.Id, testFault), MessagingJsonContext.Default.ExportRequested, now);
         try
         {
-            await services.Db.SaveChangesAsync(cancellationToken);
+            await services.Db.Database.ExecuteSqlAsync($"""
+                WITH job AS (
+                    INSERT INTO jobs (id, owner_id, kind, status, format, idempotency_key, attempts, created_at)
+                    VALUES ({job.Id}, {job.OwnerId}, {job.Kind}, {job.Status}, {job.Format}, {job.IdempotencyKey}, 0, {now}))
+                INSERT INTO outbox_messages (message_id, type, payload, trace_parent, created_at)
+                VALUES ({message.MessageId}, {message.Type}, {message.Payload}, {message.TraceParent}, {now})
+                """, cancellationToken);
         }
-        catch (DbUpdateException exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
+        catch (Exception exception) when (exception.UniqueViolation() == ConstraintNames.JobsIdempotencyKey)
         {
             // A concurrent request with the same key won; answer with its job.
             return Replay((await FindByKeyAsync(services.Db, me, idempotencyKey!, cancellationToken))!, format!);
