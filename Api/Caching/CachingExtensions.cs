@@ -48,7 +48,11 @@ public static class CachingExtensions
             app.UseResponseCompression();
         }
 
-        app.UseMiddleware<WriteInvalidation>();
+        if (options.WriteInvalidation)
+        {
+            app.UseMiddleware<WriteInvalidation>();
+        }
+
         app.UseOutputCache();
         app.UseMiddleware<HttpCaching>();
         return app;

@@ -11,6 +11,10 @@ public sealed class CachingOptions
 
     public bool Compression { get; set; } = true;
 
+    // Evicting what a write makes stale (WriteInvalidation). Off only in bench/writes, to measure what the evictions cost a
+    // write, with both caches off too: with a cache on and this off, reads would be served stale.
+    public bool WriteInvalidation { get; set; } = true;
+
     // How long an entry lives without a write evicting it (evictions keep it exact; this bounds memory and a missed eviction).
     public TimeSpan OutputCacheDuration { get; set; } = TimeSpan.FromSeconds(60);
 

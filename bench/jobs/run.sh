@@ -1,79 +1,110 @@
 #!/usr/bin/env bash
-# Jobs pipeline benchmark, one fresh topology (AppHost --replicas 2, one Worker):
-#   1. accepted jobs/s at the API (POST /api/v2/exports through the balancer, wrk) with the p99 of the 202;
-#   2. completed jobs/s end to end (first accepted -> last succeeded, from the jobs table) for the jobs of step 1;
-#   3. RabbitMQ's raw confirmed-publish rate in the same run (512-byte persistent messages, quorum queue, confirms).
-# Prints a Markdown table.
+# The jobs pipeline (POST /api/v2/exports -> outbox -> relay -> RabbitMQ -> Worker), on fresh systems (Release,
+# Production, two API replicas, rate limiting off), one with 1 Worker and one with 2:
+#   1. capacity: accepted jobs/s through the balancer at CONNECTIONS connections for SECONDS_LOAD s, with the p50/p99 of
+#      the 202, 32 seeded users spread over the connections; then completed jobs/s end to end for those jobs (first
+#      accepted -> last succeeded, from the jobs table);
+#   2. with 1 Worker, at half the capacity just measured (paced connections, PACED_SECONDS s): the p99 from acceptance
+#      to success, and the outbox's unsent rows and the queue's depth every 0.5 s (a chart: bench/lib/line-chart.cs);
+#   3. RabbitMQ's raw confirmed-publish rate in the same system (raw-publish.cs).
+# Prints Markdown tables; with CHART_DIR set, writes the outbox chart there as jobs-outbox.svg.
 #
-#   bench/jobs/run.sh                   # SECONDS_LOAD=15 CONNECTIONS=32 RAW_SECONDS=10
+#   bench/jobs/run.sh          # SECONDS_LOAD=15 PACED_SECONDS=20 CONNECTIONS=32 RAW_SECONDS=10 WORKERS="1 2"
 #
-# Needs wrk, curl, jq, psql. Uses the Debug builds the AppHost runs (build Api, Worker, MigrationService, AppHost first).
-set -euo pipefail
+# Needs wrk, curl, jq, psql. Stops everything it started.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 export BENCH_LIB
+
 SECONDS_LOAD=${SECONDS_LOAD:-15}
+PACED_SECONDS=${PACED_SECONDS:-20}
 CONNECTIONS=${CONNECTIONS:-32}
 RAW_SECONDS=${RAW_SECONDS:-10}
-DATA=$(mktemp -d /tmp/aspirescale-jobs-bench-XXXXXX)
-OUT="$DATA.out"
+WORKERS=${WORKERS:-1 2}
+WORK=$(mktemp -d /tmp/aspirescale-jobs-XXXXXX)
+trap cleanup_work EXIT
+build_apphost "$REPO"
+pg() { psql -Atq -c "$1"; }
 
-dotnet "$REPO/AppHost/bin/Debug/net10.0/AppHost.dll" --data "$DATA" --fresh --replicas 2 >"$OUT" 2>&1 &
-APPHOST_PID=$!
-cleanup() { kill -TERM "$APPHOST_PID" 2>/dev/null || true; wait "$APPHOST_PID" 2>/dev/null || true; rm -rf "$DATA" "$OUT"; }
-trap cleanup EXIT
-deadline=$(( $(date +%s) + 240 ))
-until grep -q '^ready: ' "$OUT"; do
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "AppHost not ready; see $OUT" >&2; tail -20 "$OUT" >&2; exit 1; }
-  sleep 0.5
-done
-URL=$(sed -nE 's/^ready: (.*)$/\1/p' "$OUT" | head -1)
-AMQP=$(jq -r '.connectionStrings.messaging' "$DATA/apphost.json")
-PGADMIN=$(jq -r '.connectionStrings["postgres-admin"]' "$DATA/apphost.json")
-pg() { # keyword string -> psql
-  local host port pass
-  host=$(sed -nE 's/.*Host=([^;]+).*/\1/p' <<<"$PGADMIN"); port=$(sed -nE 's/.*Port=([^;]+).*/\1/p' <<<"$PGADMIN")
-  pass=$(sed -nE 's/.*Password=([^;]+).*/\1/p' <<<"$PGADMIN")
-  PGPASSWORD=$pass psql -h "$host" -p "$port" -U postgres -d conduit -At -c "$1"
+# Jobs created since the given time: "accepted succeeded span_s p99_s" (span: first accepted -> last succeeded).
+jobs_since() {
+  pg "SELECT count(*), count(*) FILTER (WHERE status = 'succeeded'),
+        coalesce(round(extract(epoch FROM max(completed_at) - min(created_at))::numeric, 3), 0),
+        coalesce(round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)))::numeric, 3), 0)
+      FROM jobs WHERE created_at >= '$1'" | tr '|' ' '
+}
+wait_drained() { # every job since $1 finished (5 minutes at most)
+  local deadline=$(( $(date +%s) + 300 ))
+  until [ "$(pg "SELECT count(*) FROM jobs WHERE created_at >= '$1' AND status NOT IN ('succeeded','failed')")" = 0 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "jobs still pending after 300 s" >&2; return; }
+    sleep 0.5
+  done
 }
 
-user="bench$RANDOM$RANDOM"
-TOKEN=$(curl -fsS -X POST "$URL/api/users" -H 'Content-Type: application/json' \
-  -d "{\"user\":{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"password123\"}}" | jq -r .user.token)
-export TOKEN
-for i in 1 2 3; do
-  curl -fsS -o /dev/null -X POST "$URL/api/articles" -H "Authorization: Token $TOKEN" -H 'Content-Type: application/json' \
-    -d "{\"article\":{\"title\":\"Bench $i $user\",\"description\":\"d\",\"body\":\"$(head -c 600 /dev/zero | tr '\0' 'x')\",\"tagList\":[\"bench\"]}}"
+ROWS=()
+PACED_ROWS=()
+for workers in $WORKERS; do
+  RateLimiting__Enabled=false apphost_start "workers$workers" --replicas 2 --workers "$workers"
+  "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
+  pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"
+  : >"$WORK/actors"
+  for i in $(seq 1 32); do
+    name=$(printf 'seed-user-%04d' "$i")
+    token=$(curl -fsS -X POST "$GATEWAY/api/users/login" -H 'Content-Type: application/json' \
+      -d "{\"user\":{\"email\":\"$name@seed.example\",\"password\":\"password\"}}" | jq -r .user.token)
+    printf '%s\t%s\t-\t-\t-\n' "$token" "$name" >>"$WORK/actors"
+  done
+  export ACTORS="$WORK/actors" WRITE=export
+
+  # Warm-up (JIT, pools), drained, then the capacity run.
+  WRITE=export wrk -t2 -c"$CONNECTIONS" -d5s --timeout 5s -s "$REPO/bench/writes/write.lua" "$GATEWAY" >/dev/null
+  wait_drained "$(pg "SELECT now() - interval '1 hour'")"
+  since=$(pg "SELECT now()")
+  accept=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --timeout 5s -s "$REPO/bench/writes/write.lua" "$GATEWAY" | tail -n 1)
+  wait_drained "$since"
+  read -r accepted completed span lag_p99 <<<"$(jobs_since "$since")"
+  rps=$(sed -nE 's/.*"rps":([0-9.]+).*/\1/p' <<<"$accept")
+  e2e=$(awk -v c="$completed" -v s="$span" 'BEGIN { printf "%.1f", (s > 0 ? c / s : 0) }')
+  ROWS+=("| $workers | $rps | $(sed -nE 's/.*"p50_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"p99_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"non2xx":([0-9]+).*/\1/p' <<<"$accept") | $accepted / $completed | $e2e | $lag_p99 |")
+
+  if [ "$workers" = 1 ]; then
+    # Half the capacity: each connection waits CONNECTIONS / rate seconds between requests (wrk's delay()).
+    half=$(awk -v r="$rps" 'BEGIN { printf "%.0f", r / 2 }')
+    since=$(pg "SELECT now()")
+    : >"$WORK/depth.csv"
+    ( while :; do
+        echo "$(date +%s.%N) $(pg "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL")" >>"$WORK/depth.csv"
+        sleep 0.5
+      done ) &
+    sampler=$!
+    paced=$(PACE_MS=$(awk -v c="$CONNECTIONS" -v r="$half" 'BEGIN { printf "%.0f", 1000 * c / r }') \
+      wrk -t2 -c"$CONNECTIONS" -d"${PACED_SECONDS}s" --timeout 5s -s "$REPO/bench/writes/write.lua" "$GATEWAY" | tail -n 1)
+    wait_drained "$since"
+    kill "$sampler"; wait "$sampler" 2>/dev/null || true
+    read -r accepted completed span lag_p99 <<<"$(jobs_since "$since")"
+    read -r first peak last <<<"$(awk 'NR == 1 {f = $2} {if ($2 > m) m = $2; l = $2} END {print f, m, l}' "$WORK/depth.csv")"
+    PACED_ROWS+=("| $half | $(sed -nE 's/.*"rps":([0-9.]+).*/\1/p' <<<"$paced") | $(sed -nE 's/.*"p99_ms":([0-9.]+).*/\1/p' <<<"$paced") | $accepted / $completed | $lag_p99 | $first / $peak / $last |")
+    if [ -n "${CHART_DIR:-}" ]; then
+      awk 'NR == 1 {t0 = $1} {printf "%.1f %s\n", $1 - t0, $2}' "$WORK/depth.csv" >"$WORK/depth.dat"
+      dotnet run "$BENCH_LIB/line-chart.cs" -- "$WORK/depth.dat" "$CHART_DIR/jobs-outbox.svg" \
+        "Unsent outbox rows at $half exports/s (1 Worker)" "seconds" "unsent rows" >&2
+    fi
+    raw=$(dotnet run "$REPO/bench/jobs/raw-publish.cs" -- "$(jq -r '.connectionStrings.messaging' "$APPHOST_JSON")" "$RAW_SECONDS" | tail -n 1)
+  fi
+  stop_all
 done
 
-accept=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --timeout 5s -s "$REPO/bench/jobs/submit.lua" "$URL/api/v2/exports" | tail -n 1)
-accepted=$(pg "SELECT count(*) FROM jobs j JOIN users u ON u.id = j.owner_id WHERE u.username = '$user'")
-
-deadline=$(( $(date +%s) + 300 ))
-while :; do
-  pending=$(pg "SELECT count(*) FROM jobs j JOIN users u ON u.id = j.owner_id WHERE u.username = '$user' AND j.status NOT IN ('succeeded','failed')")
-  [ "$pending" -eq 0 ] && break
-  [ "$(date +%s)" -lt "$deadline" ] || { echo "jobs still pending after 300 s: $pending" >&2; break; }
-  sleep 0.5
-done
-read -r completed span lag_p99 <<<"$(pg "SELECT count(*) FILTER (WHERE status = 'succeeded'),
-    extract(epoch FROM max(completed_at) - min(created_at)),
-    coalesce(round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - created_at)))::numeric, 3), 0)
-  FROM jobs j JOIN users u ON u.id = j.owner_id WHERE u.username = '$user'" | tr '|' ' ')"
-
-raw=$(dotnet run "$REPO/bench/jobs/raw-publish.cs" -- "$AMQP" "$RAW_SECONDS" | tail -n 1)
-
-rps=$(sed -nE 's/.*"rps":([0-9.]+).*/\1/p' <<<"$accept")
-p99=$(sed -nE 's/.*"p99_ms":([0-9.]+).*/\1/p' <<<"$accept")
-non2xx=$(sed -nE 's/.*"non2xx":([0-9]+).*/\1/p' <<<"$accept")
-raw_rate=$(sed -nE 's/.*"rate":([0-9.]+).*/\1/p' <<<"$raw")
-e2e=$(awk -v c="$completed" -v s="$span" 'BEGIN { printf "%.1f", (s > 0 ? c / s : 0) }')
-
-echo "| Measure | Value |"
-echo "|---|---|"
-echo "| Accepted jobs/s at the API (POST /api/v2/exports via balancer, ${CONNECTIONS} conns, ${SECONDS_LOAD} s) | $rps |"
-echo "| p99 of the 202 | ${p99} ms |"
-echo "| Non-2xx responses during the load | $non2xx |"
-echo "| Jobs accepted / completed | $accepted / $completed |"
-echo "| Completed jobs/s end to end (first accepted -> last succeeded) | $e2e |"
-echo "| p99 accepted -> succeeded per job | ${lag_p99} s |"
-echo "| RabbitMQ raw confirmed publish, 512 B persistent, quorum queue | $raw_rate msg/s |"
+echo "Capacity: POST /api/v2/exports through the balancer, $CONNECTIONS connections, ${SECONDS_LOAD} s, $(checkout_label)."
+echo
+echo "| Workers | accepted/s | p50 of the 202 ms | p99 of the 202 ms | non-2xx | accepted / succeeded | completed/s end to end | p99 accepted -> succeeded s |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
+if [ "${#PACED_ROWS[@]}" -gt 0 ]; then
+  echo
+  echo "At half the capacity with 1 Worker (${PACED_SECONDS} s, paced):"
+  echo
+  echo "| target/s | sent/s | p99 of the 202 ms | accepted / succeeded | p99 accepted -> succeeded s | unsent outbox rows first / peak / last |"
+  echo "|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${PACED_ROWS[@]}"
+  echo
+  echo "RabbitMQ raw confirmed publish (512 B persistent, quorum queue, same system): $(sed -nE 's/.*"rate":([0-9.]+).*/\1/p' <<<"$raw") msg/s"
+fi

@@ -102,6 +102,18 @@ start_uncached_replica() {
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
 }
 
+# pg_env CONNECTION_STRING: an Npgsql keyword connection string as libpq's variables (PGHOST ...), so psql and pgbench
+# need neither a password prompt nor URL escaping.
+pg_env() {
+  local pair key value pairs
+  IFS=';' read -ra pairs <<<"$1"
+  for pair in "${pairs[@]}"; do
+    key=${pair%%=*}; value=${pair#*=}
+    case "${key,,}" in host) export PGHOST=$value ;; port) export PGPORT=$value ;; username) export PGUSER=$value ;;
+      password) export PGPASSWORD=$value ;; database) export PGDATABASE=$value ;; esac
+  done
+}
+
 # checkout_label: this checkout's commit, marked when files differ from it (untracked ones included, since the build
 # takes them).
 checkout_label() {

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The write path against PostgreSQL's own rate for the same statements. On a fresh system (Release, Production, two API
+# replicas, one Worker, rate limiting and login protection off), seeded with bench/seed, every write is first run for
+# WARMUP_ALL seconds; then each is loaded through the balancer by wrk at CONNECTIONS connections, 32 signed-in seeded
+# users spread over them (write.lua), once the Worker is idle: WARMUP_WRITE seconds of warm-up, then RUNS runs of
+# DURATION seconds. Its anchor then runs in the same system: pgbench at the same concurrency, straight at the primary,
+# with the statements that endpoint sends for one request, one transaction per request as the endpoint does
+# (anchors/<write>.sql). Registration and login are anchored to the password hash alone (hash-rate.cs, every core busy,
+# before any system starts).
+#
+# Per write: API req/s, p50 and p99, anchor req/s, API ÷ anchor, the CPU time per request of the API replicas and of the
+# primary PostgreSQL (all its processes, from /proc/<pid>/stat), and the database round trips per request (Npgsql's
+# db.client.operation.duration count on the replicas' /metrics, both pools; the relay's and health checks' included).
+#
+# With INVALIDATION=1, each write is run again on a second fresh system with the output cache, the balancer's cache and
+# the write invalidation all off (Caching__OutputCache, Caching__WriteInvalidation, --gateway-cache off): what the
+# evictions and purges cost a write.
+#
+#   bench/writes/run.sh                         # ROUNDS=1 RUNS=3 DURATION=6 CONNECTIONS=32 WARMUP_ALL=10 WARMUP_WRITE=3
+#   WRITES="create update" bench/writes/run.sh  # a subset, in that order
+#   BASE=HEAD~1 bench/writes/run.sh             # the same on the build of that git ref, alternating with this one
+#   CAPTURE=1 bench/writes/run.sh               # only print the SQL each write sends (log_statement = all), to keep
+#                                               # anchors/*.sql true
+#
+# Needs wrk, pgbench, psql, jq, curl. Stops everything it started.
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
+export BENCH_LIB
+
+ROUNDS=${ROUNDS:-1}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-6}
+CONNECTIONS=${CONNECTIONS:-32}
+WARMUP_WRITE=${WARMUP_WRITE:-3}
+# Every write in turn for this long on each new system before anything is measured: on 2 busy cores a replica was still
+# compiling ~1,400 methods at tier 1 per 8 s after 40 s of creates, and only settled after about a minute.
+WARMUP_ALL=${WARMUP_ALL:-10}
+WRITES=${WRITES:-create update comment favorite follow user export login register}
+HERE="$REPO/bench/writes"
+WORK=$(mktemp -d /tmp/aspirescale-writes-XXXXXX)
+trap cleanup_work EXIT
+
+# Requests a pgbench transaction of each anchor stands for (favorite and follow alternate add and remove, as write.lua).
+declare -A PER_SCRIPT=([favorite]=2 [follow]=2)
+
+if [ -n "${BASE:-}" ]; then add_worktree "$BASE" "$WORK/base"; fi
+build_apphost "$REPO"
+
+# actors FILE: 32 seeded users signed in (their tokens from the API), each with an article of theirs and another user's.
+write_actors() {
+  local i name other token slug other_slug
+  : >"$1"
+  for i in $(seq 1 32); do
+    name=$(printf 'seed-user-%04d' "$i"); other=$(printf 'seed-user-%04d' $((i + 100)))
+    token=$(curl -fsS -X POST "$GATEWAY/api/users/login" -H 'Content-Type: application/json' \
+      -d "{\"user\":{\"email\":\"$name@seed.example\",\"password\":\"password\"}}" | jq -r .user.token)
+    slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$name' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
+    other_slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$other' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$token" "$name" "$slug" "$other" "$other_slug" >>"$1"
+  done
+}
+
+# A fresh seeded system in the data folder NAME from the build at ROOT, with extra AppHost arguments; sets PG* to its
+# primary's conduit database.
+start_system() {
+  local root=$1 name=$2; shift 2
+  # Login protection off too: it counts each attempt before the hash and gives it back on success, so 32 logins in
+  # flight from one address pass its per-address limit and lock the address (see docs/benchmarks.md).
+  APPHOST_ROOT=$root RateLimiting__Enabled=false LoginProtection__Enabled=false apphost_start "$name" --replicas 2 "$@"
+  "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
+  pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"
+  write_actors "$WORK/$name.actors"
+  export ACTORS="$WORK/$name.actors"
+}
+
+# wait_quiet: until the asynchronous side of the writes so far is done (every outbox row the API wrote handled by the
+# Worker: jobs run, feeds fanned out, notifications made), so that the next write is not measured against the Worker
+# still working off the last one's backlog (5 minutes at most). The anchors' outbox rows (trace id all f) are never sent.
+wait_quiet() {
+  local deadline=$(( $(date +%s) + 300 ))
+  until [ "$(psql -Atq -c "SELECT count(*) FROM outbox_messages o
+      WHERE coalesce(o.trace_parent, '') NOT LIKE '00-ffffffffffffffffffffffffffffffff-%'
+        AND NOT EXISTS (SELECT 1 FROM inbox_messages i WHERE i.message_id = o.message_id)")" = 0 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "the Worker is still busy after 300 s" >&2; return; }
+    sleep 1
+  done
+}
+
+api_pids() { api_replicas | jq -r .pid; }
+primary_pids() { # the primary's postmaster and every process it forked
+  local postmaster
+  postmaster=$(jq -r '.resources[] | select(.name == "postgres") | .replicas[0].pid' "$APPHOST_JSON")
+  echo "$postmaster"; pgrep -P "$postmaster" || true
+}
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+cpu_ticks() { local pid; for pid in "$@"; do awk -v pid="$pid" '{print pid, $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done; }
+cpu_used() { join <(sort <<<"$1") <(sort <<<"$2") | awk '{t += $3 - $2} END {print t + 0}'; }
+db_operations() { # Npgsql's command count over every API replica and pool
+  local url
+  for url in $(api_replicas | jq -r .endpoint | sed 's#^tcp://#http://#'); do
+    curl -fsS "$url/metrics" | awk '/^db_client_operation_duration_seconds_count/ {n += $NF} END {print n + 0}'
+  done | awk '{n += $1} END {print n + 0}'
+}
+
+# api_write WRITE: warm-up, then RUNS wrk runs; prints "rps p50 p99 non2xx api_us pg_us trips".
+api_write() {
+  local write=$1 runs=() requests api0 pg0 ops0 apis pgs
+  wait_quiet
+  WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${WARMUP_WRITE}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" >/dev/null
+  apis=$(api_pids); pgs=$(primary_pids)
+  api0=$(cpu_ticks $apis); pg0=$(cpu_ticks $pgs); ops0=$(db_operations)
+  for _ in $(seq "$RUNS"); do
+    runs+=("$(WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" | tail -n 1)")
+  done
+  requests=$(printf '%s\n' "${runs[@]}" | sed -nE 's/.*"requests":([0-9]+).*/\1/p' | awk '{n += $1} END {print n + 0}')
+  [ "$requests" -gt 0 ] || { echo "no $write request answered" >&2; exit 1; }
+  echo "$(median_of rps "${runs[@]}") $(median_of p50_ms "${runs[@]}") $(median_of p99_ms "${runs[@]}") $(median_of non2xx "${runs[@]}")" \
+    "$(( $(cpu_used "$api0" "$(cpu_ticks $apis)") * TICK_US / requests ))" \
+    "$(( $(cpu_used "$pg0" "$(cpu_ticks $pgs)") * TICK_US / requests ))" \
+    "$(awk -v a="$ops0" -v b="$(db_operations)" -v n="$requests" 'BEGIN {printf "%.1f", (b - a) / n}')"
+}
+
+# anchor_write WRITE: RUNS pgbench runs of its anchor; prints "requests/s avg_latency_ms statements_per_request".
+anchor_write() {
+  local write=$1 script="$WORK/anchor-$1.sql" runs=() out per=${PER_SCRIPT[$1]:-1} statements
+  cat "$HERE/anchors/_actor.sql" "$HERE/anchors/$write.sql" >"$script"
+  for _ in $(seq "$RUNS"); do
+    out=$(pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" -D init=0 -f "$script" 2>&1) \
+      || { echo "pgbench $write failed: $out" >&2; exit 1; }
+    runs+=("{\"rps\":$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' <<<"$out"),\"lat\":$(sed -nE 's/^latency average = ([0-9.]+).*/\1/p' <<<"$out")}")
+  done
+  # Statements: every SQL command of the anchor but BEGIN and COMMIT (which Npgsql sends with the next command).
+  statements=$(grep -v '^\s*--' "$HERE/anchors/$write.sql" | grep -cE ';\s*$|\\gset\s*$' || true)
+  statements=$(( statements - $(grep -cE '^(BEGIN|COMMIT);' "$HERE/anchors/$write.sql" || true) ))
+  awk -v r="$(median_of rps "${runs[@]}")" -v l="$(median_of lat "${runs[@]}")" -v p="$per" -v s="$statements" \
+    'BEGIN {printf "%.1f %.1f %.1f\n", r * p, l / p, s / p}'
+}
+
+# capture WRITE: the statements one request of WRITE makes the primary run (the relay's and health checks' left out).
+capture() {
+  local write=$1 log before
+  log="$WORK/$(basename "$(dirname "$APPHOST_JSON")")/logs/postgres.log"
+  before=$(wc -c <"$log")
+  WRITE=$write wrk -t1 -c1 -d1s -s "$HERE/write.lua" "$GATEWAY" >/dev/null # one connection, a few requests
+  sleep 1
+  echo "=== $write"
+  tail -c +$((before + 1)) "$log" | sed -E 's/^[^ ]+ [0-9-]+ [0-9:.]+ UTC \[[0-9]+\] //' \
+    | grep -vE 'sent_at IS NULL|SELECT 1$|^\s*$|DETAIL:' | head -60
+}
+
+HASH=""
+hash_anchor() { [ -n "$HASH" ] || HASH=$(dotnet run "$HERE/hash-rate.cs" -- "$DURATION" | tail -n 1); }
+
+if [ -n "${CAPTURE:-}" ]; then
+  start_system "$REPO" capture
+  psql -Atq -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+  for write in $WRITES; do capture "$write"; done
+  exit 0
+fi
+
+# The hash alone first, on the machine before any system runs (afterwards the Worker may still be busy).
+if [[ " $WRITES " == *" login "* || " $WRITES " == *" register "* ]]; then hash_anchor; fi
+
+ROWS=()
+# one_system LABEL ROOT NAME [AppHost args]: every write on one fresh system, with their anchors unless caches are off.
+one_system() {
+  local label=$1 root=$2 name=$3; shift 3
+  local off=${OFF:-} write a r p50 p99 non2xx api_us pg_us trips anchor lat statements ratio
+  start_system "$root" "$name" "$@"
+  for write in $WRITES; do
+    WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${WARMUP_ALL}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" >/dev/null
+  done
+  for write in $WRITES; do
+    read -r r p50 p99 non2xx api_us pg_us trips <<<"$(api_write "$write")"
+    if [ -n "$off" ]; then
+      ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | | | | $api_us | $pg_us | $trips | |")
+      continue
+    fi
+    case $write in
+      login | register)
+        hash_anchor
+        a=$(sed -nE "s/.*\"$([ "$write" = login ] && echo verify || echo hash)_per_s\":([0-9.]+).*/\1/p" <<<"$HASH")
+        ratio=$(awk -v r="$r" -v a="$a" 'BEGIN {printf "%.2f", r / a}')
+        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $a (hash alone) | | $ratio | $api_us | $pg_us | $trips | |") ;;
+      *)
+        read -r anchor lat statements <<<"$(anchor_write "$write")"
+        ratio=$(awk -v r="$r" -v a="$anchor" 'BEGIN {printf "%.2f", r / a}')
+        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $anchor | $lat | $ratio | $api_us | $pg_us | $trips | $statements |") ;;
+    esac
+  done
+  stop_all
+}
+
+for round in $(seq "$ROUNDS"); do
+  if [ -n "${BASE:-}" ]; then one_system "base $BASE" "$WORK/base" "base$round"; fi
+  one_system "$(checkout_label)" "$REPO" "head$round"
+  if [ -n "${INVALIDATION:-}" ]; then
+    Caching__OutputCache=false Caching__WriteInvalidation=false OFF=1 \
+      one_system "caches and invalidation off" "$REPO" "off$round" --gateway-cache off
+  fi
+done
+
+echo "Writes through the balancer, $CONNECTIONS connections, medians of $RUNS runs of ${DURATION} s; each system warmed by every write for ${WARMUP_ALL} s, each write by ${WARMUP_WRITE} s more once the Worker is idle; anchors by pgbench at the same concurrency on the primary."
+[ -z "$HASH" ] || echo "Password hash alone, every core busy: $HASH"
+echo
+echo "| write | build | req/s | p50 ms | p99 ms | non-2xx | anchor req/s | anchor avg ms | API ÷ anchor | API CPU µs/req | PostgreSQL CPU µs/req | DB round trips/req | statements/req |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
