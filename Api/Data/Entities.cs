@@ -39,8 +39,9 @@ public sealed class Article
 }
 
 // The totals kept by triggers in the transaction that changes articles: the unfiltered list's articlesCount is read, not
-// counted over every article on each request. Spread over slots that the triggers pick at random and the read sums: one
-// row would make every article create wait for the one before it to commit (its row lock is held through the commit).
+// counted over every article on each request. Spread over slots, one per session (the trigger takes its backend's pid
+// modulo Slots), which the read sums: one row would make every create wait for the one before it to commit (its row
+// lock is held through the commit).
 public sealed class ArticleTotals
 {
     // Ids 0 to Slots - 1, one row each (ck_article_totals_slot).

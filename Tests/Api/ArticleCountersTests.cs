@@ -1,4 +1,5 @@
 using System.Net;
+using AspireScale.Api.Data;
 using AspireScale.Tests.Api.Infrastructure;
 using AspireScale.Tests.Infrastructure;
 using Npgsql;
@@ -96,7 +97,7 @@ public sealed class ArticleCountersTests(SharedTopologyFixture topology, InProce
         }
 
         Assert.Equal(0, await primary.ScalarAsync<int>(TotalDrift));
-        Assert.Equal(32L, await primary.ScalarAsync<long>("SELECT count(*) FROM article_totals"));
+        Assert.Equal((long)ArticleTotals.Slots, await primary.ScalarAsync<long>("SELECT count(*) FROM article_totals"));
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource source, List<NpgsqlConnection> sessions)
@@ -108,7 +109,7 @@ public sealed class ArticleCountersTests(SharedTopologyFixture topology, InProce
 
     private static async Task<int> SlotAsync(NpgsqlConnection connection)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_backend_pid() % 32", connection);
+        await using var command = new NpgsqlCommand($"SELECT pg_backend_pid() % {ArticleTotals.Slots}", connection);
         return (int)(await command.ExecuteScalarAsync())!;
     }
 

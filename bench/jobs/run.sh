@@ -46,13 +46,7 @@ for workers in $WORKERS; do
   RateLimiting__Enabled=false apphost_start "workers$workers" --replicas 2 --workers "$workers"
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"
-  : >"$WORK/actors"
-  for i in $(seq 1 32); do
-    name=$(printf 'seed-user-%04d' "$i")
-    token=$(curl -fsS -X POST "$GATEWAY/api/users/login" -H 'Content-Type: application/json' \
-      -d "{\"user\":{\"email\":\"$name@seed.example\",\"password\":\"password\"}}" | jq -r .user.token)
-    printf '%s\t%s\t-\t-\t-\n' "$token" "$name" >>"$WORK/actors"
-  done
+  seeded_actors "$WORK/actors"
   export ACTORS="$WORK/actors" WRITE=export
 
   # Warm-up (JIT, pools), drained, then the capacity run.

@@ -114,6 +114,22 @@ pg_env() {
   done
 }
 
+# seeded_actors FILE: the actors bench/writes/write.lua reads, one per line: 32 seeded users signed in through the
+# balancer at $GATEWAY (token, username), each with their newest article, the user 100 further on and that user's newest
+# article (from the database psql's PG* variables name; see pg_env). Needs a system seeded by bench/seed.
+seeded_actors() {
+  local i name other token slug other_slug
+  : >"$1"
+  for i in $(seq 1 32); do
+    name=$(printf 'seed-user-%04d' "$i"); other=$(printf 'seed-user-%04d' $((i + 100)))
+    token=$(curl -fsS -X POST "$GATEWAY/api/users/login" -H 'Content-Type: application/json' \
+      -d "{\"user\":{\"email\":\"$name@seed.example\",\"password\":\"password\"}}" | jq -r .user.token)
+    slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$name' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
+    other_slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$other' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$token" "$name" "$slug" "$other" "$other_slug" >>"$1"
+  done
+}
+
 # checkout_label: this checkout's commit, marked when files differ from it (untracked ones included, since the build
 # takes them).
 checkout_label() {

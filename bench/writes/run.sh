@@ -45,20 +45,6 @@ declare -A PER_SCRIPT=([favorite]=2 [follow]=2)
 if [ -n "${BASE:-}" ]; then add_worktree "$BASE" "$WORK/base"; fi
 build_apphost "$REPO"
 
-# actors FILE: 32 seeded users signed in (their tokens from the API), each with an article of theirs and another user's.
-write_actors() {
-  local i name other token slug other_slug
-  : >"$1"
-  for i in $(seq 1 32); do
-    name=$(printf 'seed-user-%04d' "$i"); other=$(printf 'seed-user-%04d' $((i + 100)))
-    token=$(curl -fsS -X POST "$GATEWAY/api/users/login" -H 'Content-Type: application/json' \
-      -d "{\"user\":{\"email\":\"$name@seed.example\",\"password\":\"password\"}}" | jq -r .user.token)
-    slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$name' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
-    other_slug=$(psql -Atq -c "SELECT slug FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username = '$other' ORDER BY a.created_at DESC, a.id DESC LIMIT 1")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$token" "$name" "$slug" "$other" "$other_slug" >>"$1"
-  done
-}
-
 # A fresh seeded system in the data folder NAME from the build at ROOT, with extra AppHost arguments; sets PG* to its
 # primary's conduit database.
 start_system() {
@@ -68,7 +54,7 @@ start_system() {
   APPHOST_ROOT=$root RateLimiting__Enabled=false LoginProtection__Enabled=false apphost_start "$name" --replicas 2 "$@"
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"
-  write_actors "$WORK/$name.actors"
+  seeded_actors "$WORK/$name.actors"
   export ACTORS="$WORK/$name.actors"
 }
 
