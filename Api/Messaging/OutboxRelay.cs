@@ -154,7 +154,14 @@ public sealed partial class OutboxRelay(
         if (_channel is { } channel)
         {
             _channel = null;
-            await channel.DisposeAsync();
+            try
+            {
+                await channel.DisposeAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host's shutdown timeout passed and the connection was disposed under us: the channel went with it.
+            }
         }
     }
 
