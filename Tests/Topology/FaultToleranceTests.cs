@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using AspireScale.Tests.Infrastructure;
+using Npgsql;
 
 namespace AspireScale.Tests.Topology;
 
@@ -109,6 +113,69 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
             using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
             return response.IsSuccessStatusCode && response.Headers.GetValues("X-Instance").Single() == "api-1";
         }, "the restarted api-1 answering through the gateway");
+    }
+
+    // A write balanced to a replica that refuses the connection (killed, not yet ejected by the health checks) never reached
+    // it, so the gateway sends it on to the other replica: each client gets its 201 and each article exists once.
+    [Fact]
+    public async Task WritesBalancedToAReplicaThatJustDiedGoToTheOtherAndAreAppliedOnce()
+    {
+        await _app.WaitForHealthyAsync("api", RecoveryDeadline);
+        using var client = _app.CreateHttpClient();
+        await WaitUntilAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+            return response.Headers.TryGetValues("X-Instance", out var instance) ? instance.Single() : "";
+        }))).Distinct().Count() == 2, "both replicas behind the gateway");
+        var name = $"refused{Guid.NewGuid():N}"[..20];
+        using var registered = await client.PostAsJsonAsync(new Uri("/api/users", UriKind.Relative), new JsonObject
+        {
+            ["user"] = new JsonObject { ["username"] = name, ["email"] = $"{name}@example.com", ["password"] = "password123" },
+        });
+        registered.EnsureSuccessStatusCode();
+        var token = (await registered.Content.ReadFromJsonAsync<JsonNode>())!["user"]!["token"]!.GetValue<string>();
+        var victim = (await _app.RefreshManifestAsync()).Replica("api-0");
+        using (var process = Process.GetProcessById(victim.Pid!.Value))
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        var titles = Enumerable.Range(0, 6).Select(i => $"{name} {i}").ToList();
+        foreach (var title in titles)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/articles", UriKind.Relative))
+            {
+                Content = JsonContent.Create(new JsonObject
+                {
+                    ["article"] = new JsonObject { ["title"] = title, ["description"] = "d", ["body"] = "b" },
+                }),
+            };
+            request.Headers.Authorization = new("Token", token);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        // Round robin sent at least the first or second to the dead replica before anything ejected it.
+        Assert.Contains(
+            File.ReadLines(Path.Combine(_app.LogsDirectory, "gateway.log")),
+            line => line.Contains("POST /api/articles failed on api-0", StringComparison.Ordinal));
+        await using var primary = NpgsqlDataSource.Create(_app.GetConnectionString("conduit"));
+        await using var count = primary.CreateCommand("SELECT title, count(*) FROM articles WHERE title = ANY($1) GROUP BY title");
+        count.Parameters.Add(new NpgsqlParameter { Value = titles.ToArray() });
+        var stored = new Dictionary<string, long>();
+        await using (var reader = await count.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                stored[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        Assert.Equal(titles.ToDictionary(t => t, _ => 1L), stored);
+        await _app.WaitForAsync(
+            m => m.Replica("api-0") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid,
+            RecoveryDeadline, "api-0 restarted and healthy");
     }
 
     [Fact]

@@ -1,0 +1,29 @@
+using Npgsql;
+
+namespace AspireScale.Bench.Chaos;
+
+// One run: set up, load (with its fault), let the Worker drain, read the primary back, judge.
+public sealed record ChaosReport(
+    string Fault, double Rate, double Seconds, double? FaultAtSeconds, Timeline Timeline, Verdict Verdict, bool WorkerDrained,
+    IReadOnlyCollection<string> Failures)
+{
+    public double ServedPerSecond => Timeline.Succeeded / Seconds;
+
+    public static async Task<ChaosReport> RunAsync(LoadOptions options, string primaryConnectionString, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
+        {
+            // Every request gets an answer or gives up within this: no request waits forever.
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        await using var primary = NpgsqlDataSource.Create(primaryConnectionString);
+        var load = new ChaosLoad(options, http);
+        await load.SetUpAsync(cancellationToken);
+        await load.RunAsync(cancellationToken);
+        var drained = await Primary.WaitForWorkerAsync(primary, TimeSpan.FromMinutes(3), cancellationToken);
+        var state = await Primary.ReadAsync(primary, load.Ledger, load.Usernames, cancellationToken);
+        return new ChaosReport(
+            options.Fault?.Name ?? "none", options.Rate, options.Duration.TotalSeconds, load.FaultAt?.TotalSeconds,
+            Timeline.Of(load.Ledger.Answers, load.FaultAt), Verdict.Of(load.Ledger, state), drained, load.Ledger.Failures);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using AspireScale.Bench.Chaos;
+
+// dotnet run --project bench/Chaos -- --gateway URL --primary CONNECTION-STRING [--rate N] [--seconds N] [--workers N]
+//   [--warmup S] [--fault NAME --fault-at S --inject 'shell command' [--heal-after S --heal 'shell command']]
+// Prints one JSON line: the timeline of answers and the verdict (see bench/chaos/run.sh).
+var arguments = args.Select((value, i) => (value, i)).Where(a => a.value.StartsWith("--", StringComparison.Ordinal))
+    .ToDictionary(a => a.value[2..], a => a.i + 1 < args.Length ? args[a.i + 1] : "");
+string Arg(string name, string? fallback = null) =>
+    arguments.TryGetValue(name, out var value) ? value : fallback ?? throw new ArgumentException($"--{name} is required");
+double Number(string name, double fallback) => double.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+Fault? fault = arguments.ContainsKey("fault")
+    ? new Fault(Arg("fault"), TimeSpan.FromSeconds(Number("fault-at", 10)), () => ShellAsync(Arg("inject")),
+        arguments.ContainsKey("heal") ? TimeSpan.FromSeconds(Number("heal-after", 10)) : null,
+        arguments.ContainsKey("heal") ? () => ShellAsync(Arg("heal")) : null)
+    : null;
+var options = new LoadOptions(
+    new Uri(Arg("gateway")), Number("rate", 100), TimeSpan.FromSeconds(Number("seconds", 30)), (int)Number("workers", 16),
+    Arg("run", DateTime.UtcNow.ToString("HHmmssfff", CultureInfo.InvariantCulture)), fault, TimeSpan.FromSeconds(Number("warmup", 10)));
+var report = await ChaosReport.RunAsync(options, Arg("primary"), CancellationToken.None);
+Console.WriteLine(JsonSerializer.Serialize(report, JsonSerializerOptions.Web));
+
+static async Task ShellAsync(string command)
+{
+    using var shell = Process.Start("bash", ["-c", command]);
+    await shell.WaitForExitAsync();
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Faults under load, one per run, each on a fresh seeded system (Release, Production, two API replicas, one Worker, rate
+# limiting off): the chaos load (bench/Chaos) sends a steady mix through the balancer at RATE requests a second (by
+# default half the capacity it measures first, unpaced, on a system of its own) for LOAD_SECONDS, the fault is injected
+# FAULT_AT seconds in, and the load then reads back from the primary everything it was acknowledged (see
+# bench/Chaos/Verdict.cs). One Markdown row per fault; docs/reliability.md holds the table and what each row shows.
+#
+#   bench/chaos/run.sh                       # every fault: none api gateway replica primary redis-stop redis-hang
+#                                            #   rabbitmq worker slow-db
+#   FAULTS="none api" bench/chaos/run.sh     # a subset
+#   RATE=150 LOAD_SECONDS=60 FAULT_AT=20 bench/chaos/run.sh
+#
+# Needs jq, psql. Stops everything it started.
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
+
+FAULTS=${FAULTS:-none api gateway replica primary redis-stop redis-hang rabbitmq worker slow-db}
+LOAD_SECONDS=${LOAD_SECONDS:-40}
+FAULT_AT=${FAULT_AT:-15}
+HEAL_AFTER=${HEAL_AFTER:-10}
+WORKERS=${WORKERS:-32}
+WORK=$(mktemp -d /tmp/aspirescale-chaos-XXXXXX)
+trap cleanup_work EXIT
+
+build_apphost "$REPO"
+dotnet build "$REPO/bench/Chaos/Chaos.csproj" -c "$CONFIGURATION" --nologo -v quiet --disable-build-servers >&2
+CHAOS="$REPO/bench/Chaos/bin/$CONFIGURATION/net10.0/Chaos.dll"
+
+start_system() {
+  RateLimiting__Enabled=false apphost_start "$1" --replicas 2
+  "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
+  PRIMARY=$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")
+  pg_env "$PRIMARY"
+}
+
+# pid RESOURCE: a shell expression for its process id, evaluated when the fault fires (a restarted resource has a new one).
+pid() { echo "\$(jq -r '.resources[] | select(.name == \"$1\") | .replicas[0].pid' '$APPHOST_JSON')"; }
+
+# set_fault FAULT: FAULT_ARGS, the chaos load's arguments for it (shell commands it runs when the fault is due).
+set_fault() {
+  case $1 in
+    none) FAULT_ARGS=() ;;
+    api) FAULT_ARGS=(--inject "kill -s KILL $(pid api-0)") ;;
+    gateway) FAULT_ARGS=(--inject "kill -s KILL $(pid gateway)") ;;
+    # A fast shutdown; the AppHost starts it again after its restart delay (it catches up from the primary's WAL).
+    replica) FAULT_ARGS=(--inject "kill -s INT $(pid postgres-replica)") ;;
+    primary) FAULT_ARGS=(--inject "kill -s INT $(pid postgres)") ;;
+    redis-stop) FAULT_ARGS=(--inject "kill -s TERM $(pid cache)") ;;
+    # Hung, not gone: connections stay open and nothing answers, until SIGCONT HEAL_AFTER seconds later.
+    redis-hang) FAULT_ARGS=(--inject "kill -s STOP $(pid cache)" --heal-after "$HEAL_AFTER" --heal "kill -s CONT $(pid cache)") ;;
+    rabbitmq) FAULT_ARGS=(--inject "kill -s KILL $(pid messaging)") ;;
+    worker) FAULT_ARGS=(--inject "kill -s KILL $(pid worker)") ;;
+    # A slow database: the comments table locked for HEAL_AFTER seconds, so every statement on it waits.
+    slow-db) FAULT_ARGS=(--inject "psql -Atq -c 'BEGIN; LOCK TABLE comments IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($HEAL_AFTER); COMMIT' >/dev/null &") ;;
+    *) echo "unknown fault $1" >&2; exit 1 ;;
+  esac
+  if [ "$1" != none ]; then FAULT_ARGS+=(--fault "$1" --fault-at "$FAULT_AT"); fi
+}
+
+if [ -z "${RATE:-}" ]; then
+  start_system capacity
+  CAPACITY=$(dotnet "$CHAOS" --gateway "$GATEWAY" --primary "$PRIMARY" --rate 0 --seconds 20 --workers "$WORKERS" | jq '.servedPerSecond')
+  stop_all
+  RATE=$(awk -v c="$CAPACITY" 'BEGIN {printf "%.0f", c / 2}')
+  echo "capacity (unpaced, $WORKERS workers): $CAPACITY req/s; load at $RATE req/s" >&2
+fi
+
+ROWS=()
+for fault in $FAULTS; do
+  start_system "$fault"
+  set_fault "$fault"
+  report=$(dotnet "$CHAOS" --gateway "$GATEWAY" --primary "$PRIMARY" --rate "$RATE" --seconds "$LOAD_SECONDS" --workers "$WORKERS" \
+    "${FAULT_ARGS[@]}")
+  echo "$report" >"$WORK/$fault.json"
+  ROWS+=("$(jq -r --arg f "$fault" '"| \($f) | \(.timeline.sent) | \(.timeline.failedPercent * 100 | round / 100) | \(.timeline.serverErrors) | \(.timeline.shed) | \(.timeline.transportErrors + .timeline.timeouts) | \(.timeline.longestGapMs | round) | \(.timeline.recoveredAfterSeconds // "") | \(.timeline.servedP99Ms | round) | \(.verdict.acknowledgedWrites) | \(.verdict.lost | length) | \(.verdict.duplicated | length) | \(.verdict.jobsAccepted) | \(.verdict.jobsLost | length) | \(.verdict.jobsNotSucceeded | length) | \(.verdict.staleReads | length) |"' <<<"$report")")
+  jq -c '{fault: $f, lost: .verdict.lost[:3], duplicated: .verdict.duplicated[:3], jobs: (.verdict.jobsLost + .verdict.jobsNotSucceeded)[:3], stale: .verdict.staleReads[:3], drained: .workerDrained, failures: .failures[:8]}' --arg f "$fault" <<<"$report" >&2
+  stop_all
+done
+
+echo "Chaos: $WORKERS workers at $RATE req/s for $LOAD_SECONDS s through the balancer, the fault at $FAULT_AT s (healed $HEAL_AFTER s later where it is a pause)."
+echo
+echo "| fault | requests | failed % | 5xx (not 503) | shed (429/503) | no answer | longest gap ms | recovered after s | served p99 ms | acknowledged writes | lost | duplicated | jobs accepted | jobs lost | jobs not succeeded | stale reads |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${ROWS[@]}"
