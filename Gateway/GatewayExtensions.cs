@@ -71,7 +71,8 @@ public static class GatewayExtensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
-        var maxBodyBytes = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.MaxRequestBodyBytes;
+        var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var maxBodyBytes = options.MaxRequestBodyBytes;
         var cache = app.Services.GetService<GatewayCache>();
         var purges = app.Services.GetService<GatewayPurgeSubscriber>();
         // In the proxy's own pipeline, so the gateway's /health, /alive and /metrics are neither cached nor limited.
@@ -80,6 +81,7 @@ public static class GatewayExtensions
             proxy.UseRequestBodyLimit(maxBodyBytes);
             proxy.UseGatewayResponseCaching(cache, purges);
             proxy.UseOversizedBodyAnswer(maxBodyBytes);
+            proxy.UseLoadShedding(options);
             // Retry wraps load balancing, so a retried request is balanced again over the replicas that have not failed it.
             proxy.UseRetryOfIdempotentRequests();
             proxy.UseLoadBalancing();
@@ -100,4 +102,12 @@ public sealed class GatewayOptions
 
     // The response cache for anonymous public reads; it also needs ConnectionStrings:cache for its purges.
     public bool ResponseCache { get; set; } = true;
+
+    // Load shedding (LoadShedding.cs): requests with the replicas at once, and how many more may wait; 0 turns it off.
+    // Little's law sizes them: the replicas' capacity times the latency a waiting request may add (bench/chaos overload).
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue)]
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue)]
+    public int MaxQueuedRequests { get; set; } = 128;
 }

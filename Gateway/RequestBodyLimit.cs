@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
@@ -35,34 +34,13 @@ internal static class RequestBodyLimit
             }
         });
 
-    private static async Task WriteTooLargeAsync(HttpContext context, long maxBytes)
+    private static Task WriteTooLargeAsync(HttpContext context, long maxBytes)
     {
-        var message = $"is too large (maximum is {maxBytes} bytes)";
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status413PayloadTooLarge;
         // The rest of the upload is not read: close rather than drain it.
-        response.Headers.Connection = "close";
-        var isApi = context.Request.Path.StartsWithSegments("/api");
-        response.ContentType = isApi ? "application/json; charset=utf-8" : "application/problem+json";
-        await using var json = new Utf8JsonWriter(response.Body);
-        json.WriteStartObject();
-        if (isApi)
-        {
-            json.WriteStartObject("errors");
-            json.WriteStartArray("body");
-            json.WriteStringValue(message);
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        else
-        {
-            json.WriteString("type", "https://tools.ietf.org/html/rfc9110#section-15.5.14");
-            json.WriteString("title", "Content Too Large");
-            json.WriteNumber("status", StatusCodes.Status413PayloadTooLarge);
-            json.WriteString("detail", $"The request body {message}.");
-        }
-
-        json.WriteEndObject();
-        await json.FlushAsync(context.RequestAborted);
+        context.Response.Headers.Connection = "close";
+        var message = $"is too large (maximum is {maxBytes} bytes)";
+        return GatewayErrors.WriteAsync(
+            context, StatusCodes.Status413PayloadTooLarge, "body", message, "Content Too Large",
+            "https://tools.ietf.org/html/rfc9110#section-15.5.14", $"The request body {message}.");
     }
 }

@@ -10,7 +10,13 @@ namespace AspireScale.Bench.Chaos;
 // Rate 0: no pacing, every worker as fast as it is answered (to measure capacity).
 // Warmup: the mix before the measured Duration, its answers not counted (its writes are still checked); the fault is timed
 // from the end of it.
-public sealed record LoadOptions(Uri Gateway, double Rate, TimeSpan Duration, int Workers, string RunId, Fault? Fault = null, TimeSpan Warmup = default);
+public sealed record LoadOptions(
+    Uri Gateway, double Rate, TimeSpan Duration, int Workers, string RunId, Fault? Fault = null, TimeSpan Warmup = default, Surge? Surge = null);
+
+// Overload: from At (after the warm-up) for For, Factor times Rate is offered. The extra is sent open loop, each request on
+// its own without waiting for the one before (arrivals do not slow down because answers do, as in production), on top of
+// the workers' steady mix; favorites and follows are left to the workers, whose state they are.
+public sealed record Surge(TimeSpan At, TimeSpan For, double Factor);
 
 // One fault, injected At after the load starts; Heal (if any) HealAfter later.
 public sealed record Fault(string Name, TimeSpan At, Func<Task> Inject, TimeSpan? HealAfter = null, Func<Task>? Heal = null);
@@ -59,6 +65,11 @@ public sealed class ChaosLoad(LoadOptions options, HttpClient http)
         stop.CancelAfter(options.Warmup + options.Duration);
         var workers = actors.Select(actor => Task.Run(() => WorkAsync(actor, stop.Token), CancellationToken.None)).ToList();
         workers.Add(MeasureAsync(stop.Token));
+        if (options.Surge is { } surge)
+        {
+            workers.Add(SurgeAsync(surge, stop.Token));
+        }
+
         await Task.WhenAll(workers);
         foreach (var actor in actors)
         {
@@ -116,19 +127,53 @@ public sealed class ChaosLoad(LoadOptions options, HttpClient http)
                 next = Max(next + interval, clock.Elapsed - interval);
             }
 
-            var roll = random.Next(100);
-            var other = actors[(actor.Worker + 1 + random.Next(actors.Length - 1)) % actors.Length];
-            await (roll switch
-            {
-                < 70 => AnonymousReadAsync(random, other),
-                < 90 => SignedInReadAsync(random, actor, other),
-                < 93 => CreateArticleAsync(actor),
-                < 95 => CommentAsync(actor, other),
-                < 97 => ToggleAsync(actor, PairKind.Favorite, other.Slug, $"/api/articles/{other.Slug}/favorite", $"/api/articles/{other.Slug}", "article", "favorited"),
-                < 98 => ToggleAsync(actor, PairKind.Follow, other.Username, $"/api/profiles/{other.Username}/follow", $"/api/profiles/{other.Username}", "profile", "following"),
-                _ => ExportAsync(actor),
-            });
+            await OperationAsync(random, actor, ownsPairs: true);
         }
+    }
+
+    private async Task SurgeAsync(Surge surge, CancellationToken cancellationToken)
+    {
+        if (!await DelayAsync(options.Warmup + surge.At, cancellationToken))
+        {
+            return;
+        }
+
+        var random = new Random(HashCode.Combine(options.RunId, "surge"));
+        var interval = TimeSpan.FromSeconds(1 / (options.Rate * (surge.Factor - 1)));
+        var end = clock.Elapsed + surge.For;
+        var sent = new List<Task>();
+        var next = clock.Elapsed;
+        while (clock.Elapsed < end && !cancellationToken.IsCancellationRequested)
+        {
+            // Everything due by now, then a millisecond's sleep: timers are too coarse for one request at a time.
+            for (; next <= clock.Elapsed; next += interval)
+            {
+                var actor = actors[random.Next(actors.Length)];
+                var seed = random.Next();
+                sent.Add(Task.Run(() => OperationAsync(new Random(seed), actor, ownsPairs: false), CancellationToken.None));
+            }
+
+            await DelayAsync(TimeSpan.FromMilliseconds(1), cancellationToken);
+        }
+
+        await Task.WhenAll(sent);
+    }
+
+    private Task OperationAsync(Random random, Actor actor, bool ownsPairs)
+    {
+        var roll = random.Next(100);
+        var other = actors[(actor.Worker + 1 + random.Next(actors.Length - 1)) % actors.Length];
+        return roll switch
+        {
+            < 70 => AnonymousReadAsync(random, other),
+            < 90 => SignedInReadAsync(random, actor, other),
+            < 93 => CreateArticleAsync(actor),
+            < 95 => CommentAsync(actor, other),
+            < 97 when ownsPairs => ToggleAsync(actor, PairKind.Favorite, other.Slug, $"/api/articles/{other.Slug}/favorite", $"/api/articles/{other.Slug}", "article", "favorited"),
+            < 98 when ownsPairs => ToggleAsync(actor, PairKind.Follow, other.Username, $"/api/profiles/{other.Username}/follow", $"/api/profiles/{other.Username}", "profile", "following"),
+            < 98 => SignedInReadAsync(random, actor, other),
+            _ => ExportAsync(actor),
+        };
     }
 
     private Task AnonymousReadAsync(Random random, Actor other) => ReadAsync(null, random.Next(5) switch

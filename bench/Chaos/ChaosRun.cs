@@ -5,7 +5,8 @@ namespace AspireScale.Bench.Chaos;
 // One run: set up, load (with its fault), let the Worker drain, read the primary back, judge.
 public sealed record ChaosReport(
     string Fault, double Rate, double Seconds, double? FaultAtSeconds, Timeline Timeline, Verdict Verdict, bool WorkerDrained,
-    IReadOnlyCollection<string> Failures)
+    IReadOnlyCollection<string> Failures,
+    SurgePhases? Surge = null)
 {
     public double ServedPerSecond => Timeline.Succeeded / Seconds;
 
@@ -24,6 +25,20 @@ public sealed record ChaosReport(
         var state = await Primary.ReadAsync(primary, load.Ledger, load.Usernames, cancellationToken);
         return new ChaosReport(
             options.Fault?.Name ?? "none", options.Rate, options.Duration.TotalSeconds, load.FaultAt?.TotalSeconds,
-            Timeline.Of(load.Ledger.Answers, load.FaultAt), Verdict.Of(load.Ledger, state), drained, load.Ledger.Failures);
+            Timeline.Of(load.Ledger.Answers, load.FaultAt), Verdict.Of(load.Ledger, state), drained, load.Ledger.Failures,
+            options.Surge is { } surge ? SurgePhases.Of(load.Ledger.Answers, surge) : null);
+    }
+}
+
+// Before, during and after an overload: what was served and how fast, and how long after it the answers were normal.
+public sealed record SurgePhases(Timeline Before, Timeline During, Timeline After)
+{
+    public static SurgePhases Of(IReadOnlyCollection<Answer> answers, Surge surge)
+    {
+        var end = surge.At + surge.For;
+        return new SurgePhases(
+            Timeline.Of(answers.Where(a => a.At < surge.At), faultAt: null),
+            Timeline.Of(answers.Where(a => a.At >= surge.At && a.At < end), faultAt: null),
+            Timeline.Of(answers.Where(a => a.At >= end), faultAt: end));
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using AspireScale.Bench.Chaos;
 
 // dotnet run --project bench/Chaos -- --gateway URL --primary CONNECTION-STRING [--rate N] [--seconds N] [--workers N]
-//   [--warmup S] [--fault NAME --fault-at S --inject 'shell command' [--heal-after S --heal 'shell command']]
+//   [--warmup S] [--surge-at S --surge-for S --surge-factor F] [--fault NAME --fault-at S --inject 'shell command' [--heal-after S --heal 'shell command']]
 // Prints one JSON line: the timeline of answers and the verdict (see bench/chaos/run.sh).
 var arguments = args.Select((value, i) => (value, i)).Where(a => a.value.StartsWith("--", StringComparison.Ordinal))
     .ToDictionary(a => a.value[2..], a => a.i + 1 < args.Length ? args[a.i + 1] : "");
@@ -19,7 +19,10 @@ Fault? fault = arguments.ContainsKey("fault")
     : null;
 var options = new LoadOptions(
     new Uri(Arg("gateway")), Number("rate", 100), TimeSpan.FromSeconds(Number("seconds", 30)), (int)Number("workers", 16),
-    Arg("run", DateTime.UtcNow.ToString("HHmmssfff", CultureInfo.InvariantCulture)), fault, TimeSpan.FromSeconds(Number("warmup", 10)));
+    Arg("run", DateTime.UtcNow.ToString("HHmmssfff", CultureInfo.InvariantCulture)), fault, TimeSpan.FromSeconds(Number("warmup", 10)),
+    arguments.ContainsKey("surge-at")
+        ? new Surge(TimeSpan.FromSeconds(Number("surge-at", 15)), TimeSpan.FromSeconds(Number("surge-for", 30)), Number("surge-factor", 3))
+        : null);
 var report = await ChaosReport.RunAsync(options, Arg("primary"), CancellationToken.None);
 Console.WriteLine(JsonSerializer.Serialize(report, JsonSerializerOptions.Web));
 

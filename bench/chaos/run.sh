@@ -6,17 +6,19 @@
 # bench/Chaos/Verdict.cs). One Markdown row per fault; docs/reliability.md holds the table and what each row shows.
 #
 #   bench/chaos/run.sh                       # every fault: none api gateway replica primary redis-stop redis-hang
-#                                            #   rabbitmq worker slow-db
+#                                            #   rabbitmq worker slow-db overload
 #   FAULTS="none api" bench/chaos/run.sh     # a subset
 #   RATE=150 LOAD_SECONDS=60 FAULT_AT=20 bench/chaos/run.sh
 #
 # Needs jq, psql. Stops everything it started.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 
-FAULTS=${FAULTS:-none api gateway replica primary redis-stop redis-hang rabbitmq worker slow-db}
+FAULTS=${FAULTS:-none api gateway replica primary redis-stop redis-hang rabbitmq worker slow-db overload}
 LOAD_SECONDS=${LOAD_SECONDS:-40}
 FAULT_AT=${FAULT_AT:-15}
 HEAL_AFTER=${HEAL_AFTER:-10}
+SURGE_FOR=${SURGE_FOR:-30}
+SURGE_FACTOR=${SURGE_FACTOR:-6}
 WORKERS=${WORKERS:-32}
 WORK=$(mktemp -d /tmp/aspirescale-chaos-XXXXXX)
 trap cleanup_work EXIT
@@ -51,6 +53,9 @@ set_fault() {
     worker) FAULT_ARGS=(--inject "kill -s KILL $(pid worker)") ;;
     # A slow database: the comments table locked for HEAL_AFTER seconds, so every statement on it waits.
     slow-db) FAULT_ARGS=(--inject "psql -Atq -c 'BEGIN; LOCK TABLE comments IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($HEAL_AFTER); COMMIT' >/dev/null &") ;;
+    # SURGE_FACTOR times RATE offered for SURGE_FOR seconds, the extra open loop (bench/Chaos/ChaosLoad.cs, Surge): by
+    # default 6, three times the capacity RATE is half of.
+    overload) FAULT_ARGS=(--surge-at "$FAULT_AT" --surge-for "$SURGE_FOR" --surge-factor "$SURGE_FACTOR"); return ;;
     *) echo "unknown fault $1" >&2; exit 1 ;;
   esac
   if [ "$1" != none ]; then FAULT_ARGS+=(--fault "$1" --fault-at "$FAULT_AT"); fi
@@ -68,11 +73,16 @@ ROWS=()
 for fault in $FAULTS; do
   start_system "$fault"
   set_fault "$fault"
-  report=$(dotnet "$CHAOS" --gateway "$GATEWAY" --primary "$PRIMARY" --rate "$RATE" --seconds "$LOAD_SECONDS" --workers "$WORKERS" \
+  seconds=$LOAD_SECONDS
+  if [ "$fault" = overload ]; then seconds=$(( FAULT_AT + SURGE_FOR + 20 )); fi
+  report=$(dotnet "$CHAOS" --gateway "$GATEWAY" --primary "$PRIMARY" --rate "$RATE" --seconds "$seconds" --workers "$WORKERS" \
     "${FAULT_ARGS[@]}")
   echo "$report" >"$WORK/$fault.json"
   ROWS+=("$(jq -r --arg f "$fault" '"| \($f) | \(.timeline.sent) | \(.timeline.failedPercent * 100 | round / 100) | \(.timeline.serverErrors) | \(.timeline.shed) | \(.timeline.transportErrors + .timeline.timeouts) | \(.timeline.longestGapMs | round) | \(.timeline.recoveredAfterSeconds // "") | \(.timeline.servedP99Ms | round) | \(.verdict.acknowledgedWrites) | \(.verdict.lost | length) | \(.verdict.duplicated | length) | \(.verdict.jobsAccepted) | \(.verdict.jobsLost | length) | \(.verdict.jobsNotSucceeded | length) | \(.verdict.staleReads | length) |"' <<<"$report")")
   jq -c '{fault: $f, lost: .verdict.lost[:3], duplicated: .verdict.duplicated[:3], jobs: (.verdict.jobsLost + .verdict.jobsNotSucceeded)[:3], stale: .verdict.staleReads[:3], drained: .workerDrained, failures: .failures[:8]}' --arg f "$fault" <<<"$report" >&2
+  if [ "$fault" = overload ]; then
+    OVERLOAD=$(jq -r '.surge | "| before | \(.before.sent) | \(.before.shed) | \(.before.serverErrors) | \(.before.timeouts) | \(.before.servedP50Ms | round) | \(.before.servedP99Ms | round) | |\n| during | \(.during.sent) | \(.during.shed) | \(.during.serverErrors) | \(.during.timeouts) | \(.during.servedP50Ms | round) | \(.during.servedP99Ms | round) | |\n| after | \(.after.sent) | \(.after.shed) | \(.after.serverErrors) | \(.after.timeouts) | \(.after.servedP50Ms | round) | \(.after.servedP99Ms | round) | \(.after.recoveredAfterSeconds) |"' <<<"$report")
+  fi
   stop_all
 done
 
@@ -81,3 +91,11 @@ echo
 echo "| fault | requests | failed % | 5xx (not 503) | shed (429/503) | no answer | longest gap ms | recovered after s | served p99 ms | acknowledged writes | lost | duplicated | jobs accepted | jobs lost | jobs not succeeded | stale reads |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
+if [ -n "${OVERLOAD:-}" ]; then
+  echo
+  echo "Overload: $SURGE_FACTOR x $RATE req/s offered for $SURGE_FOR s from $FAULT_AT s${CAPACITY:+ (capacity $CAPACITY req/s)}."
+  echo
+  echo "| phase | requests | shed (429/503) | 5xx (not 503) | no answer in 10 s | served p50 ms | served p99 ms | recovered after s |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "$OVERLOAD"
+fi
