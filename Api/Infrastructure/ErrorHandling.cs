@@ -95,6 +95,13 @@ public static partial class ErrorHandling
                 return false;
             }
 
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                // Transient (the database restarting or unreachable): say when to come back rather than leave clients to
+                // guess. A restarted primary took writes again within 5 s (docs/reliability.md).
+                context.Response.Headers.RetryAfter = "2";
+            }
+
             if (context.IsApi())
             {
                 await WriteApiErrorAsync(context, status, key, message);
@@ -125,10 +132,15 @@ public static partial class ErrorHandling
             _ when exception.UniqueViolation() is not null => (StatusCodes.Status409Conflict, "resource", "has already been taken"),
             // Class 22 is "data exception": a value PostgreSQL cannot take (NUL in text, bad encoding). The client's doing.
             PostgresException { SqlState: ['2', '2', ..] } => (StatusCodes.Status422UnprocessableEntity, "request", "contains a value that cannot be stored"),
-            NpgsqlException or TimeoutException => (StatusCodes.Status503ServiceUnavailable, "database", "is unavailable, try again"),
+            // However EF wrapped it (DbUpdateException around a failed SaveChanges, the retry strategy's own exception):
+            // registering while the primary was unreachable answered 500 (ErrorConventionsTests).
+            _ when IsDatabaseUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "database", "is unavailable, try again"),
             OperationCanceledException => (StatusCodes.Status499ClientClosedRequest, "request", "was cancelled"),
             _ => (StatusCodes.Status500InternalServerError, "server", "unexpected error"),
         };
+
+        private static bool IsDatabaseUnavailable(Exception? exception) =>
+            exception is NpgsqlException or TimeoutException || exception?.InnerException is { } inner && IsDatabaseUnavailable(inner);
 
         private static string Describe(JsonException json) =>
             json.Path is { Length: > 0 } path ? $"is not valid JSON for this request at {path}" : "is not valid JSON";

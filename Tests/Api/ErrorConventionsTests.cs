@@ -32,6 +32,23 @@ public sealed class ErrorConventionsTests(SharedTopologyFixture topology, InProc
         await retry.ReadJsonAsync(HttpStatusCode.Created);
     }
 
+    // The primary unreachable (restarting, failing over): a clear 503 naming the database, with Retry-After; never a 500.
+    [Fact]
+    public async Task AWriteWhileThePrimaryIsUnreachableIs503OnDatabaseWithRetryAfter()
+    {
+        await using var primaryDown = new ConduitApiFactory(topology.App,
+            ("ConnectionStrings:conduit", "Host=127.0.0.1;Port=1;Username=conduit;Password=none;Database=conduit;Timeout=2"),
+            ("Npgsql:conduit:DisableRetry", "true"));
+        var client = new ConduitClient(primaryDown.CreateClient());
+        var username = ConduitClient.UniqueName("down");
+
+        using var response = await client.SendAsync(HttpMethod.Post, "/api/users",
+            new { user = new { username, email = $"{username}@example.com", password = "sunshine" } });
+
+        AssertOnly("database", "is unavailable, try again", await response.AssertErrorsAsync(HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);
+    }
+
     [Fact]
     public async Task AShortPasswordIsReportedWithTheOtherInvalidFields()
     {

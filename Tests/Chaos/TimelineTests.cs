@@ -70,11 +70,13 @@ public sealed class TimelineTests
     }
 
     [Theory]
-    [InlineData(HttpStatusCode.Created, Outcome.Success)]
-    [InlineData(HttpStatusCode.TooManyRequests, Outcome.Shed)]
-    [InlineData(HttpStatusCode.ServiceUnavailable, Outcome.Shed)]
-    [InlineData(HttpStatusCode.BadGateway, Outcome.ServerError)]
-    [InlineData(HttpStatusCode.InternalServerError, Outcome.ServerError)]
-    [InlineData(HttpStatusCode.NotFound, Outcome.ClientError)]
-    public void StatusCodesAreClassified(HttpStatusCode status, Outcome outcome) => Assert.Equal(outcome, ChaosLoad.Classify(status));
+    [InlineData(HttpStatusCode.Created, false, Outcome.Success)]
+    [InlineData(HttpStatusCode.TooManyRequests, true, Outcome.Shed)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, true, Outcome.Shed)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, false, Outcome.ServerError)]
+    [InlineData(HttpStatusCode.BadGateway, false, Outcome.ServerError)]
+    [InlineData(HttpStatusCode.InternalServerError, false, Outcome.ServerError)]
+    [InlineData(HttpStatusCode.NotFound, false, Outcome.ClientError)]
+    public void StatusCodesAreClassifiedAndARefusalWithoutRetryAfterIsAServerError(HttpStatusCode status, bool hasRetryAfter, Outcome outcome) =>
+        Assert.Equal(outcome, ChaosLoad.Classify(status, hasRetryAfter));
 }

@@ -280,7 +280,7 @@ public sealed class ChaosLoad(LoadOptions options, HttpClient http)
             try
             {
                 var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead);
-                var outcome = Classify(response.StatusCode);
+                var outcome = Classify(response.StatusCode, response.Headers.RetryAfter is not null);
                 Record(outcome, outcome == Outcome.Success ? null : $"{(int)response.StatusCode}");
                 return response;
             }
@@ -305,10 +305,11 @@ public sealed class ChaosLoad(LoadOptions options, HttpClient http)
         }
     }
 
-    public static Outcome Classify(HttpStatusCode status) => (int)status switch
+    // A refusal counts as shed only when it says when to come back; without Retry-After it is a server error like any other.
+    public static Outcome Classify(HttpStatusCode status, bool hasRetryAfter) => (int)status switch
     {
         < 400 => Outcome.Success,
-        429 or 503 => Outcome.Shed,
+        429 or 503 when hasRetryAfter => Outcome.Shed,
         >= 500 => Outcome.ServerError,
         _ => Outcome.ClientError,
     };

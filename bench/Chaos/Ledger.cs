@@ -52,7 +52,8 @@ public readonly record struct Answer(TimeSpan At, Outcome Outcome, TimeSpan Late
 public enum Outcome
 {
     Success,
-    // The answers a system under stress is allowed to give: rejected quickly, with a reason (429, 503).
+    // The answers a system under stress is allowed to give: refused with a reason and a time to come back (429 or 503
+    // with Retry-After).
     Shed,
     ServerError,
     ClientError,
