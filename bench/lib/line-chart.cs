@@ -1,4 +1,5 @@
-// Turns a series of "x y" lines (a benchmark's samples over time) into a line chart (SVG) for docs/.
+// Turns "x y" lines (a benchmark's samples over time) into a line chart (SVG) for docs/. Several series: "x y1 y2 ..."
+// lines after a header "# x name1 name2 ...", which names them in a legend.
 // Usage: dotnet run bench/lib/line-chart.cs -- SAMPLES.dat OUT.svg "Title" "x label" "y label"
 using System.Globalization;
 using System.Net;
@@ -10,20 +11,24 @@ if (args.Length < 5)
     return 2;
 }
 
-var points = File.ReadAllLines(args[0])
+var lines = File.ReadAllLines(args[0]);
+var names = lines.FirstOrDefault(line => line.StartsWith('#'))?.TrimStart('#').Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..] ?? [""];
+var rows = lines
+    .Where(line => !line.StartsWith('#'))
     .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-    .Where(cells => cells.Length >= 2)
-    .Select(cells => (X: double.Parse(cells[0], CultureInfo.InvariantCulture), Y: double.Parse(cells[1], CultureInfo.InvariantCulture)))
+    .Where(cells => cells.Length >= names.Length + 1)
+    .Select(cells => cells.Select(cell => double.Parse(cell, CultureInfo.InvariantCulture)).ToArray())
     .ToList();
-if (points.Count < 2)
+if (rows.Count < 2)
 {
     Console.Error.WriteLine($"{args[0]}: fewer than two samples");
     return 1;
 }
 
 const double Width = 640, Height = 300, Left = 60, Right = 20, Top = 40, Bottom = 45;
-var maxX = points.Max(p => p.X);
-var maxY = Math.Max(1, points.Max(p => p.Y));
+string[] colors = ["#2b6cb0", "#c05621", "#2f855a", "#9b2c2c", "#6b46c1", "#b7791f", "#2c7a7b", "#4a5568"];
+var maxX = rows.Max(row => row[0]);
+var maxY = Math.Max(1, rows.Max(row => row.Skip(1).Take(names.Length).Max()));
 double Px(double x) => Left + (maxX == 0 ? 0 : x / maxX) * (Width - Left - Right);
 double Py(double y) => Height - Bottom - y / maxY * (Height - Top - Bottom);
 string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
@@ -41,8 +46,20 @@ foreach (var fraction in new[] { 0, 0.5, 1 })
 
 svg.Append(CultureInfo.InvariantCulture, $"""<text x="{Width / 2}" y="{Height - 8}" text-anchor="middle">{WebUtility.HtmlEncode(args[3])}</text>""");
 svg.Append(CultureInfo.InvariantCulture, $"""<text x="14" y="{Height / 2}" text-anchor="middle" transform="rotate(-90 14 {Height / 2})">{WebUtility.HtmlEncode(args[4])}</text>""");
-svg.Append("""<polyline fill="none" stroke="#2b6cb0" stroke-width="2" points=" """);
-svg.AppendJoin(' ', points.Select(p => $"{F(Px(p.X))},{F(Py(p.Y))}"));
-svg.Append("\"/></svg>\n");
+for (var series = 0; series < names.Length; series++)
+{
+    var color = colors[series % colors.Length];
+    svg.Append(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{color}" stroke-width="2" points=" """);
+    svg.AppendJoin(' ', rows.Select(row => $"{F(Px(row[0]))},{F(Py(row[series + 1]))}"));
+    svg.Append("\"/>");
+    if (names[series].Length > 0)
+    {
+        var x = Left + 10 + series * (Width - Left - Right) / names.Length;
+        svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{F(x)}" y="{Top - 12}" width="10" height="10" fill="{color}"/>""");
+        svg.Append(CultureInfo.InvariantCulture, $"""<text x="{F(x + 14)}" y="{Top - 3}">{WebUtility.HtmlEncode(names[series])}</text>""");
+    }
+}
+
+svg.Append("</svg>\n");
 File.WriteAllText(args[1], svg.ToString());
 return 0;
