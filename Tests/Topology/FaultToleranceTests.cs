@@ -176,6 +176,19 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         await _app.WaitForAsync(
             m => m.Replica("api-0") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid,
             RecoveryDeadline, "api-0 restarted and healthy");
+        // Leave the balancer as found: the refusals ejected api-0 from its rotation, which takes it back only after the
+        // reactivation period, once the restarted replica answers its probes.
+        await WaitUntilAsync(async () =>
+        {
+            var fromApi0 = 0;
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+                fromApi0 += response.Headers.TryGetValues("X-Instance", out var instance) && instance.Single() == "api-0" ? 1 : 0;
+            }
+
+            return fromApi0 >= 4;
+        }, "the restarted api-0 back in the balancer's rotation");
     }
 
     [Fact]
