@@ -141,54 +141,62 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
             await process.WaitForExitAsync();
         }
 
-        var titles = Enumerable.Range(0, 6).Select(i => $"{name} {i}").ToList();
-        foreach (var title in titles)
+        try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/articles", UriKind.Relative))
+            var titles = Enumerable.Range(0, 6).Select(i => $"{name} {i}").ToList();
+            foreach (var title in titles)
             {
-                Content = JsonContent.Create(new JsonObject
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/articles", UriKind.Relative))
                 {
-                    ["article"] = new JsonObject { ["title"] = title, ["description"] = "d", ["body"] = "b" },
-                }),
-            };
-            request.Headers.Authorization = new("Token", token);
-            using var response = await client.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        }
-
-        // Round robin sent at least the first or second to the dead replica before anything ejected it.
-        Assert.Contains(
-            File.ReadLines(Path.Combine(_app.LogsDirectory, "gateway.log")),
-            line => line.Contains("POST /api/articles failed on api-0", StringComparison.Ordinal));
-        await using var primary = NpgsqlDataSource.Create(_app.GetConnectionString("conduit"));
-        await using var count = primary.CreateCommand("SELECT title, count(*) FROM articles WHERE title = ANY($1) GROUP BY title");
-        count.Parameters.Add(new NpgsqlParameter { Value = titles.ToArray() });
-        var stored = new Dictionary<string, long>();
-        await using (var reader = await count.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                stored[reader.GetString(0)] = reader.GetInt64(1);
-            }
-        }
-
-        Assert.Equal(titles.ToDictionary(t => t, _ => 1L), stored);
-        await _app.WaitForAsync(
-            m => m.Replica("api-0") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid,
-            RecoveryDeadline, "api-0 restarted and healthy");
-        // Leave the balancer as found: the refusals ejected api-0 from its rotation, which takes it back only after the
-        // reactivation period, once the restarted replica answers its probes.
-        await WaitUntilAsync(async () =>
-        {
-            var fromApi0 = 0;
-            for (var i = 0; i < 10; i++)
-            {
-                using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
-                fromApi0 += response.Headers.TryGetValues("X-Instance", out var instance) && instance.Single() == "api-0" ? 1 : 0;
+                    Content = JsonContent.Create(new JsonObject
+                    {
+                        ["article"] = new JsonObject { ["title"] = title, ["description"] = "d", ["body"] = "b" },
+                    }),
+                };
+                request.Headers.Authorization = new("Token", token);
+                using var response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             }
 
-            return fromApi0 >= 4;
-        }, "the restarted api-0 back in the balancer's rotation");
+            // Round robin sent at least the first or second to the dead replica before anything ejected it. The AppHost
+            // copies the balancer's output into its log a moment after it is written: wait for the line.
+            var log = Path.Combine(_app.LogsDirectory, "gateway.log");
+            await WaitUntilAsync(
+                () => File.ReadLines(log).Any(line => line.Contains("POST /api/articles failed on api-0", StringComparison.Ordinal)),
+                "the balancer's log of a POST refused by api-0 and sent on");
+            await using var primary = NpgsqlDataSource.Create(_app.GetConnectionString("conduit"));
+            await using var count = primary.CreateCommand("SELECT title, count(*) FROM articles WHERE title = ANY($1) GROUP BY title");
+            count.Parameters.Add(new NpgsqlParameter { Value = titles.ToArray() });
+            var stored = new Dictionary<string, long>();
+            await using (var reader = await count.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    stored[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            Assert.Equal(titles.ToDictionary(t => t, _ => 1L), stored);
+        }
+        finally
+        {
+            await _app.WaitForAsync(
+                m => m.Replica("api-0") is { State: "running", Health: "healthy" } r && r.Pid != victim.Pid,
+                RecoveryDeadline, "api-0 restarted and healthy");
+            // Leave the balancer as found: the refusals ejected api-0 from its rotation, which takes it back only after the
+            // reactivation period, once the restarted replica answers its probes.
+            await WaitUntilAsync(async () =>
+            {
+                var fromApi0 = 0;
+                for (var i = 0; i < 10; i++)
+                {
+                    using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+                    fromApi0 += response.Headers.TryGetValues("X-Instance", out var instance) && instance.Single() == "api-0" ? 1 : 0;
+                }
+
+                return fromApi0 >= 4;
+            }, "the restarted api-0 back in the balancer's rotation");
+        }
     }
 
     [Fact]
