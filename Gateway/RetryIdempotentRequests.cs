@@ -26,7 +26,7 @@ public static partial class RetryIdempotentRequests
         {
             var feature = context.GetReverseProxyFeature();
             var candidates = feature.AvailableDestinations;
-            var failed = new List<DestinationState>();
+            List<DestinationState>? failed = null; // only once a request fails: the hot path allocates nothing here
             for (var attempt = 1; ; attempt++)
             {
                 await next();
@@ -40,11 +40,11 @@ public static partial class RetryIdempotentRequests
                     return;
                 }
 
-                failed.Add(destination);
-                var remaining = candidates.Where(d => !failed.Contains(d)).ToList();
+                (failed ??= []).Add(destination);
+                var remaining = Except(candidates, failed);
                 if (remaining.Count == 0)
                 {
-                    remaining = [.. feature.AllDestinations.Where(d => !failed.Contains(d))];
+                    remaining = Except(feature.AllDestinations, failed);
                 }
 
                 if (remaining.Count == 0)
@@ -59,6 +59,20 @@ public static partial class RetryIdempotentRequests
             }
         });
         return proxy;
+    }
+
+    private static List<DestinationState> Except(IReadOnlyList<DestinationState> destinations, List<DestinationState> failed)
+    {
+        var remaining = new List<DestinationState>(destinations.Count);
+        foreach (var destination in destinations)
+        {
+            if (!failed.Contains(destination))
+            {
+                remaining.Add(destination);
+            }
+        }
+
+        return remaining;
     }
 
     private static bool IsSafe(string method) =>

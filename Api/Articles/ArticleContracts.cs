@@ -1,14 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+using AspireScale.Api.Data;
 using AspireScale.Api.Profiles;
 
 namespace AspireScale.Api.Articles;
 
 public sealed record NewArticleEnvelope(NewArticle? Article);
 
-public sealed record NewArticle(string? Title, string? Description, string? Body, string?[]? TagList);
+// The attributes only document the limits in the OpenAPI schemas (ArticleRules enforces them, in the spec's error format);
+// a parameter with a default is optional there, as the spec has it: tagList on a new article, every field of an update.
+public sealed record NewArticle(
+    [property: MaxLength(Limits.Title)] string? Title,
+    [property: MaxLength(Limits.Description)] string? Description,
+    [property: MaxLength(Limits.Body)] string? Body,
+    [property: MaxLength(Limits.TagsPerArticle)] string?[]? TagList = null);
 
 public sealed record UpdateArticleEnvelope(UpdateArticle? Article);
 
-public sealed record UpdateArticle(string? Title, string? Description, string? Body, string?[]? TagList);
+public sealed record UpdateArticle(
+    [property: MaxLength(Limits.Title)] string? Title = null,
+    [property: MaxLength(Limits.Description)] string? Description = null,
+    [property: MaxLength(Limits.Body)] string? Body = null,
+    [property: MaxLength(Limits.TagsPerArticle)] string?[]? TagList = null);
 
 public sealed record ArticleEnvelope(ArticleView Article);
 

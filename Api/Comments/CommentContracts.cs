@@ -1,10 +1,13 @@
+using System.ComponentModel.DataAnnotations;
+using AspireScale.Api.Data;
 using AspireScale.Api.Profiles;
 
 namespace AspireScale.Api.Comments;
 
 public sealed record NewCommentEnvelope(NewComment? Comment);
 
-public sealed record NewComment(string? Body);
+// MaxLength only documents the limit in the OpenAPI schema; CommentsApi enforces it in the spec's error format.
+public sealed record NewComment([property: MaxLength(Limits.CommentBody)] string? Body);
 
 public sealed record CommentEnvelope(CommentView Comment);
 

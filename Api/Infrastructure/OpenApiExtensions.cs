@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.OpenApi;
@@ -69,6 +70,20 @@ public static class OpenApiExtensions
             return Task.CompletedTask;
         });
         options.AddOperationTransformer(DescribeErrors);
+        options.AddOperationTransformer(RequireTokenWhereTheEndpointDoes);
+    }
+
+    // As the spec marks them: an endpoint that refuses anonymous callers (RequireAuthorization) requires the Token scheme;
+    // one where a token is optional (the article lists, a profile) declares none, so a generated client sends it at will.
+    private static Task RequireTokenWhereTheEndpointDoes(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
+        {
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Token", context.Document)] = [] }];
+        }
+
+        return Task.CompletedTask;
     }
 
     // The answers an endpoint declared with DescribesError: the response of that status says which key is given when, and

@@ -6,9 +6,12 @@ namespace AspireScale.Api.Users;
 
 public sealed record NewUserEnvelope(NewUser? User);
 
-// The Length attributes only document the rule in the OpenAPI schemas (nothing validates by attribute here); UserRules
-// enforces it, with the spec's error format. Login's password has no minimum.
-public sealed record NewUser(string? Username, string? Email, [property: Length(Limits.PasswordMinimum, Limits.Password)] string? Password);
+// The Length and MaxLength attributes only document the rules in the OpenAPI schemas (nothing validates by attribute
+// here); UserRules enforces them, with the spec's error format. Login's password has no minimum.
+public sealed record NewUser(
+    [property: MaxLength(Limits.Username)] string? Username,
+    [property: MaxLength(Limits.Email)] string? Email,
+    [property: Length(Limits.PasswordMinimum, Limits.Password)] string? Password);
 
 public sealed record LoginEnvelope(LoginUser? User);
 
@@ -22,18 +25,23 @@ public sealed class UpdateUser
     private string? bio;
     private string? image;
 
+    [MaxLength(Limits.Email)]
     public string? Email { get; set; }
+
+    [MaxLength(Limits.Username)]
     public string? Username { get; set; }
 
     [Length(Limits.PasswordMinimum, Limits.Password)]
     public string? Password { get; set; }
 
+    [MaxLength(Limits.Bio)]
     public string? Bio
     {
         get => bio;
         set => (bio, HasBio) = (value, true);
     }
 
+    [MaxLength(Limits.Image)]
     public string? Image
     {
         get => image;

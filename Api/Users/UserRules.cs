@@ -21,7 +21,8 @@ internal static class UserRules
     {
         var email = errors.Required("email", value, Limits.Email).ToLowerInvariant();
         var at = email.IndexOf('@', StringComparison.Ordinal);
-        if (email.Length > 0 && (at <= 0 || at == email.Length - 1 || email.Any(char.IsWhiteSpace)))
+        // One "@" with something on each side, no spaces: what a mail server accepts unquoted (RFC 5321).
+        if (email.Length > 0 && (at <= 0 || at == email.Length - 1 || email.IndexOf('@', at + 1) >= 0 || email.Any(char.IsWhiteSpace)))
         {
             errors.Add("email", "is invalid");
         }

@@ -1,4 +1,5 @@
 using AspireScale.Api.RateLimiting;
+using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.RateLimiting;
 
@@ -69,16 +70,5 @@ public sealed class LocalGcraLimiterTests
         Assert.Equal(5_000, limiter.Partitions);
         // A forgotten partition starts over exactly as a new one.
         Assert.Equal(9, limiter.Acquire("ip:old-0", TenPerSecond).Remaining);
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private long ticks = TimeSpan.TicksPerDay;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref ticks);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 }

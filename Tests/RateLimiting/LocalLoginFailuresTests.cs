@@ -1,4 +1,5 @@
 using AspireScale.Api.Auth;
+using AspireScale.Tests.Infrastructure;
 
 namespace AspireScale.Tests.RateLimiting;
 
@@ -126,16 +127,5 @@ public sealed class LocalLoginFailuresTests
 
         // The new accounts and their one address; a table that never forgets would also hold the 3,012 old entries.
         Assert.Equal(3_001, failures.Entries);
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private long ticks = TimeSpan.TicksPerDay;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref ticks);
-
-        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
     }
 }

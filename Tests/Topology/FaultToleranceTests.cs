@@ -122,11 +122,7 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
     {
         await _app.WaitForHealthyAsync("api", RecoveryDeadline);
         using var client = _app.CreateHttpClient();
-        await WaitUntilAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
-        {
-            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
-            return response.Headers.TryGetValues("X-Instance", out var instance) ? instance.Single() : "";
-        }))).Distinct().Count() == 2, "both replicas behind the gateway");
+        await WaitForBothReplicasAsync(client);
         var name = $"refused{Guid.NewGuid():N}"[..20];
         using var registered = await client.PostAsJsonAsync(new Uri("/api/users", UriKind.Relative), new JsonObject
         {
@@ -190,8 +186,7 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
                 var fromApi0 = 0;
                 for (var i = 0; i < 10; i++)
                 {
-                    using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
-                    fromApi0 += response.Headers.TryGetValues("X-Instance", out var instance) && instance.Single() == "api-0" ? 1 : 0;
+                    fromApi0 += await InstanceAsync(client) == "api-0" ? 1 : 0;
                 }
 
                 return fromApi0 >= 4;
@@ -230,24 +225,29 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
     {
         await _app.WaitForHealthyAsync("api", RecoveryDeadline);
         using var client = _app.CreateHttpClient();
-        async Task<string> InstanceAsync()
-        {
-            using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
-            response.EnsureSuccessStatusCode();
-            return response.Headers.GetValues("X-Instance").Single();
-        }
-
-        // The gateway may still be adding a replica that just turned healthy: wait until both answer.
-        await WaitUntilAsync(async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => InstanceAsync()))).Distinct().Count() == 2, "both replicas behind the gateway");
+        await WaitForBothReplicasAsync(client);
         var instances = new List<string>();
         for (var i = 0; i < 10; i++)
         {
-            instances.Add(await InstanceAsync());
+            instances.Add(await InstanceAsync(client));
         }
 
         // One keep-alive connection, yet every request goes to the other replica: balancing is per request.
         Assert.All(instances.Zip(instances.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
     }
+
+    // The replica that served "/" (never cached) through the balancer.
+    private static async Task<string> InstanceAsync(HttpClient gateway)
+    {
+        using var response = await gateway.GetAsync(new Uri("/", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        return response.Headers.GetValues("X-Instance").Single();
+    }
+
+    // The balancer may still be adding a replica that just turned healthy: wait until both answer.
+    private static Task WaitForBothReplicasAsync(HttpClient gateway) => WaitUntilAsync(
+        async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => InstanceAsync(gateway)))).Distinct().Count() == 2,
+        "both replicas behind the gateway");
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 

@@ -6,7 +6,7 @@ namespace AspireScale.Bench.Chaos;
 public sealed record ChaosReport(
     string Fault, double Rate, double Seconds, double? FaultAtSeconds, Timeline Timeline, Verdict Verdict, bool WorkerDrained,
     IReadOnlyCollection<string> Failures,
-    SurgePhases? Surge = null)
+    SurgePhases? Surge = null, IReadOnlyList<SecondOfAnswers>? PerSecond = null)
 {
     public double ServedPerSecond => Timeline.Succeeded / Seconds;
 
@@ -26,7 +26,7 @@ public sealed record ChaosReport(
         return new ChaosReport(
             options.Fault?.Name ?? "none", options.Rate, options.Duration.TotalSeconds, load.FaultAt?.TotalSeconds,
             Timeline.Of(load.Ledger.Answers, load.FaultAt), Verdict.Of(load.Ledger, state), drained, load.Ledger.Failures,
-            options.Surge is { } surge ? SurgePhases.Of(load.Ledger.Answers, surge) : null);
+            options.Surge is { } surge ? SurgePhases.Of(load.Ledger.Answers, surge) : null, Timeline.PerSecond(load.Ledger.Answers));
     }
 }
 

@@ -33,6 +33,30 @@ public static class Primary
         return false;
     }
 
+    // Per table, its row count and a digest of every row: two equal fingerprints mean nothing was written in between.
+    public static async Task<Dictionary<string, string>> FingerprintAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await using (var list = primary.CreateCommand("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var fingerprint = new Dictionary<string, string>();
+        foreach (var table in tables)
+        {
+            await using var digest = primary.CreateCommand(
+                $"SELECT count(*) || ' ' || coalesce(md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))), '') FROM {table} t");
+            fingerprint[table] = (string)(await digest.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        return fingerprint;
+    }
+
     public static async Task<PrimaryState> ReadAsync(NpgsqlDataSource primary, Ledger ledger, IReadOnlyList<string> usernames, CancellationToken cancellationToken)
     {
         var articles = await CountsAsync<string>(primary, "SELECT title, count(*) FROM articles WHERE title = ANY($1) GROUP BY title",

@@ -45,6 +45,17 @@ public sealed record Timeline(
             gap, faultAt is { } at ? RecoveredAfter(answers, at) : null, Percentile(served, 0.50), Percentile(served, 0.99));
     }
 
+    // Each second of the run: what was answered in it, by outcome, and the p99 of what was served (for the charts).
+    public static IReadOnlyList<SecondOfAnswers> PerSecond(IEnumerable<Answer> recorded) =>
+    [
+        .. recorded.GroupBy(a => (int)a.At.TotalSeconds).OrderBy(second => second.Key).Select(second => new SecondOfAnswers(
+            second.Key,
+            second.Count(a => a.Outcome == Outcome.Success),
+            second.Count(a => a.Outcome == Outcome.Shed),
+            second.Count(a => a.Outcome is not (Outcome.Success or Outcome.Shed)),
+            Percentile([.. second.Where(a => a.Outcome == Outcome.Success).Select(a => a.Latency.TotalMilliseconds).Order()], 0.99))),
+    ];
+
     // Seconds from the fault to the end of the last one-second window below NormalSuccessShare (0 when there was none).
     private static double RecoveredAfter(Answer[] answers, TimeSpan faultAt)
     {
@@ -64,3 +75,5 @@ public sealed record Timeline(
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }
+
+public sealed record SecondOfAnswers(int Second, int Served, int Shed, int Failed, double ServedP99Ms);

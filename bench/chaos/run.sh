@@ -9,6 +9,8 @@
 #                                            #   rabbitmq worker slow-db overload
 #   FAULTS="none api" bench/chaos/run.sh     # a subset
 #   RATE=150 LOAD_SECONDS=60 FAULT_AT=20 bench/chaos/run.sh
+#   FAULTS=overload CHART_DIR=docs/img bench/chaos/run.sh  # and its charts over time
+#   FAULTS=bad-input bench/chaos/run.sh      # BAD_INPUT_COUNT (5000) invalid requests generated from the OpenAPI documents
 #   FAULTS=soak CHART_DIR=docs/img bench/chaos/run.sh  # SOAK_SECONDS (1800) at RATE, no fault; every 10 s each process's
 #                                            #   memory, PostgreSQL's connections, Redis's memory and the messages not
 #                                            #   yet handled by the Worker, charted
@@ -24,6 +26,7 @@ SURGE_FOR=${SURGE_FOR:-30}
 SURGE_FACTOR=${SURGE_FACTOR:-6}
 SOAK_SECONDS=${SOAK_SECONDS:-1800}
 WORKERS=${WORKERS:-32}
+BAD_INPUT_COUNT=${BAD_INPUT_COUNT:-5000}
 WORK=$(mktemp -d /tmp/aspirescale-chaos-XXXXXX)
 trap cleanup_work EXIT
 
@@ -115,7 +118,7 @@ set_fault() {
   if [ "$1" != none ]; then FAULT_ARGS+=(--fault "$1" --fault-at "$FAULT_AT"); fi
 }
 
-if [ -z "${RATE:-}" ]; then
+if [ -z "${RATE:-}" ] && [ "$FAULTS" != bad-input ]; then
   start_system capacity
   CAPACITY=$(dotnet "$CHAOS" --gateway "$GATEWAY" --primary "$PRIMARY" --rate 0 --seconds 20 --workers "$WORKERS" | jq '.servedPerSecond')
   stop_all
@@ -126,6 +129,17 @@ fi
 ROWS=()
 for fault in $FAULTS; do
   start_system "$fault"
+  if [ "$fault" = bad-input ]; then
+    # Generated invalid requests over every operation of /openapi/v1.json and v2.json (bench/Chaos/BadInputCases.cs),
+    # tokens signed with this system's own key among them; the whole database compared before and after.
+    report=$(dotnet "$CHAOS" bad-input --gateway "$GATEWAY" --primary "$PRIMARY" --count "$BAD_INPUT_COUNT" \
+      --signing-key-file "$WORK/$fault/secrets/jwt-signing-key")
+    echo "$report" >"$WORK/$fault.json"
+    jq -c '{failures: .failures[:20]}' <<<"$report" >&2
+    BAD_INPUT=$(jq -r '"| \(.operations) | \(.sent) | \(.seconds | round) | \(.serverErrors) | \(.accepted) | \(.badlyFormed) | \(.transportErrors) | \(.tablesChanged | length) | \(.statuses | to_entries | map("\(.key): \(.value)") | join(", ")) |"' <<<"$report")
+    stop_all
+    continue
+  fi
   set_fault "$fault"
   seconds=$LOAD_SECONDS
   if [ "$fault" = overload ]; then seconds=$(( FAULT_AT + SURGE_FOR + 20 )); fi
@@ -148,17 +162,28 @@ for fault in $FAULTS; do
         "Soak at $RATE req/s: PostgreSQL connections and unhandled messages" "seconds" "count" >&2
     fi
   fi
+  if [ "$fault" = overload ] && [ -n "${CHART_DIR:-}" ]; then
+    # Second by second, from the start of the measured load: answers served and shed, and the served p99.
+    jq -r '"# seconds served shed failed", (.perSecond[] | "\(.second) \(.served) \(.shed) \(.failed)")' <<<"$report" >"$WORK/overload-rate.dat"
+    jq -r '"# seconds p99", (.perSecond[] | "\(.second) \(.servedP99Ms | round)")' <<<"$report" >"$WORK/overload-p99.dat"
+    dotnet run "$BENCH_LIB/line-chart.cs" -- "$WORK/overload-rate.dat" "$CHART_DIR/overload-rate.svg" \
+      "Overload: $SURGE_FACTOR x $RATE req/s offered from ${FAULT_AT}s to $(( FAULT_AT + SURGE_FOR ))s" "seconds" "answers per second" >&2
+    dotnet run "$BENCH_LIB/line-chart.cs" -- "$WORK/overload-p99.dat" "$CHART_DIR/overload-p99.svg" \
+      "Overload: p99 of the served answers, each second" "seconds" "ms" >&2
+  fi
   if [ "$fault" = overload ]; then
     OVERLOAD=$(jq -r '.surge | "| before | \(.before.sent) | \(.before.shed) | \(.before.serverErrors) | \(.before.timeouts) | \(.before.servedP50Ms | round) | \(.before.servedP99Ms | round) | |\n| during | \(.during.sent) | \(.during.shed) | \(.during.serverErrors) | \(.during.timeouts) | \(.during.servedP50Ms | round) | \(.during.servedP99Ms | round) | |\n| after | \(.after.sent) | \(.after.shed) | \(.after.serverErrors) | \(.after.timeouts) | \(.after.servedP50Ms | round) | \(.after.servedP99Ms | round) | \(.after.recoveredAfterSeconds) |"' <<<"$report")
   fi
   stop_all
 done
 
-echo "Chaos: $WORKERS workers at $RATE req/s for $LOAD_SECONDS s through the balancer, the fault at $FAULT_AT s (healed $HEAL_AFTER s later where it is a pause)."
-echo
-echo "| fault | requests | failed % | 5xx (not 503) | shed (429/503) | no answer | longest gap ms | recovered after s | served p99 ms | acknowledged writes | lost | duplicated | jobs accepted | jobs lost | jobs not succeeded | stale reads |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${ROWS[@]}"
+if [ ${#ROWS[@]} -gt 0 ]; then
+  echo "Chaos: $WORKERS workers at $RATE req/s for $LOAD_SECONDS s through the balancer, the fault at $FAULT_AT s (healed $HEAL_AFTER s later where it is a pause)."
+  echo
+  echo "| fault | requests | failed % | 5xx (not 503) | shed (429/503) | no answer | longest gap ms | recovered after s | served p99 ms | acknowledged writes | lost | duplicated | jobs accepted | jobs lost | jobs not succeeded | stale reads |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+fi
 if [ -n "${SOAK:-}" ]; then
   echo
   echo "Soak: $RATE req/s for $SOAK_SECONDS s; each series sampled every 10 s, its mean over the minute before the 10th minute and before the end (or the first and last fifth of a shorter run)."
@@ -166,6 +191,14 @@ if [ -n "${SOAK:-}" ]; then
   echo "| series | at 10 min | at the end | growth |"
   echo "|---|---:|---:|---:|"
   echo "$SOAK"
+fi
+if [ -n "${BAD_INPUT:-}" ]; then
+  echo
+  echo "Bad input: $BAD_INPUT_COUNT generated requests, 16 at a time, through the balancer of a fresh seeded system."
+  echo
+  echo "| operations | requests | seconds | 5xx | invalid accepted | errors not in the spec's format | no answer | tables changed | statuses |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "$BAD_INPUT"
 fi
 if [ -n "${OVERLOAD:-}" ]; then
   echo
