@@ -72,6 +72,22 @@ public sealed class UsersApiTests(SharedTopologyFixture topology, InProcessApi a
         await response.AssertErrorsAsync(HttpStatusCode.UnprocessableEntity);
     }
 
+    [Theory]
+    [InlineData("{0}@b@example.com")]
+    [InlineData("{0}@")]
+    [InlineData("@{0}.example.com")]
+    [InlineData("{0} x@example.com")]
+    public async Task RegisteringWithAnAddressNoMailServerTakesReturns422OnEmail(string pattern)
+    {
+        var username = ConduitClient.UniqueName("bademail");
+        var email = string.Format(System.Globalization.CultureInfo.InvariantCulture, pattern, username);
+
+        using var response = await conduit.SendAsync(HttpMethod.Post, "/api/users", new { user = new { username, email, password = "password123" } });
+
+        var errors = await response.AssertErrorsAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(["email"], errors.EnumerateObject().Select(e => e.Name));
+    }
+
     [Fact]
     public async Task LoggingInReturnsTheUserWithAWorkingToken()
     {

@@ -82,8 +82,9 @@ public sealed record BadInputReport(
             transportErrors, changed, drained, new SortedDictionary<string, int>(perOperation), [.. failures.Take(100)]);
     }
 
-    // The whole database but the tables others may be writing meanwhile; and, of those, the fixtures' owner's jobs (a
-    // rejected export must not have made one).
+    // The whole database but the tables others may be writing meanwhile; and, whatever is left out, what this run's
+    // users own: their jobs (a rejected export must not have made one) and their articles, as a client sees them (the
+    // Worker marks an article fanned out after it is published, which is no write of a request).
     private static async Task<Dictionary<string, string>> FingerprintAsync(
         NpgsqlDataSource primary, BadInputOptions options, BadInputFixtures fixtures, CancellationToken cancellationToken)
     {
@@ -93,9 +94,20 @@ public sealed record BadInputReport(
             fingerprint.Remove(table);
         }
 
-        await using var jobs = primary.CreateCommand("SELECT count(*) FROM jobs j JOIN users u ON u.id = j.owner_id WHERE u.username = $1");
-        jobs.Parameters.Add(new NpgsqlParameter { Value = $"{fixtures.RunId}-owner" });
-        fingerprint["jobs of the fixtures' owner"] = $"{await jobs.ExecuteScalarAsync(cancellationToken)}";
+        foreach (var (name, sql) in new[]
+        {
+            ("jobs of this run's users", "SELECT count(*)::text FROM jobs j JOIN users u ON u.id = j.owner_id WHERE u.username LIKE $1"),
+            ("articles of this run's users", """
+                SELECT count(*) || ' ' || coalesce(md5(string_agg(concat_ws('|', a.slug, a.title, a.description, a.body, a.tag_list::text, a.updated_at), '|' ORDER BY a.id)), '')
+                FROM articles a JOIN users u ON u.id = a.author_id WHERE u.username LIKE $1
+                """),
+        })
+        {
+            await using var scoped = primary.CreateCommand(sql);
+            scoped.Parameters.Add(new NpgsqlParameter { Value = $"{fixtures.RunId}-%" });
+            fingerprint[name] = (string)(await scoped.ExecuteScalarAsync(cancellationToken))!;
+        }
+
         return fingerprint;
     }
 
