@@ -168,9 +168,11 @@ public sealed class GatewayCache(TimeProvider time, int maxEntries = 10_000, lon
 
     // An expired entry is never served again (Get drops it), but only a read of its own key would find it: without this
     // the store fills with dead entries up to its budget (the balancer's memory grew 12 % over a 30-minute soak, see
-    // docs/reliability.md). The least recently used end is swept as far as it is expired, a step per store on average;
-    // an expired entry nearer the front outlives its freshness by at most one more lifetime, as everything behind it
-    // was last touched before it and so expires first.
+    // docs/reliability.md). The least recently used end is swept as far as it is expired, a step per store on average.
+    // An expired entry nearer the front waits until everything behind it has expired too. Everything behind it was
+    // last stored or read before it was, and it was last read while fresh; so when all entries share one lifetime (the
+    // Api's single s-maxage; an Age from the replica only shortens it), it outlives its freshness by at most one more
+    // lifetime. An entry given a longer lifetime holds the sweep at the end for as long as it lives.
     private void DropExpiredLeastRecentlyUsed()
     {
         while (_recency.Last is { } oldest && Age(oldest.Value) >= oldest.Value.FreshFor)

@@ -6,8 +6,10 @@ namespace AspireScale.Api.Articles;
 
 public sealed record NewArticleEnvelope(NewArticle? Article);
 
-// The attributes only document the limits in the OpenAPI schemas (ArticleRules enforces them, in the spec's error format);
-// a parameter with a default is optional there, as the spec has it: tagList on a new article, every field of an update.
+// The attributes only document the limits in the OpenAPI schemas (ArticleRules enforces them, in the spec's error format;
+// it counts UTF-16 code units of the trimmed text, and distinct tags, where JSON Schema counts characters and items, the
+// same for text in the Basic Multilingual Plane; each tag's own limit, Limits.Tag, is not declared). A parameter with a
+// default is optional there, as the spec has it: tagList on a new article, every field of an update.
 public sealed record NewArticle(
     [property: MaxLength(Limits.Title)] string? Title,
     [property: MaxLength(Limits.Description)] string? Description,

@@ -82,12 +82,11 @@ public sealed class BadInputCasesTests
         // A valid token whose user is gone: nothing to refuse on a read, everything on a write in that user's name.
         Assert.False(cases.First(c => c.Operation == "GetArticle" && c.Mutation == "authorization gone").MustBeRejected);
         Assert.True(cases.First(c => c.Operation == "UpdateArticle" && c.Mutation == "authorization gone").MustBeRejected);
-        Assert.Contains(cases, c => c.Mutation.Contains(" + ", StringComparison.Ordinal));
-        // A combination changes each thing once: no field set twice, no authorization replaced by another.
-        foreach (var word in new[] { "title", "password", "authorization", "body" })
-        {
-            Assert.DoesNotContain(cases, c => System.Text.RegularExpressions.Regex.Count(c.Mutation, $@"(^|\+ ){word}\b") > 1);
-        }
+        // Past the single mutations come combinations, each changing a thing once: no field set twice, no authorization
+        // replaced by another.
+        var singles = BadInputCases.Generate(Operations(), Fixtures, count: 0, seed: 1).Select(c => c.Mutation).ToHashSet();
+        Assert.Contains(cases, c => !singles.Contains(c.Mutation) && c.Targets.Count >= 2);
+        Assert.All(cases, c => Assert.Equal(c.Targets.Count, c.Targets.Distinct().Count()));
     }
 
     [Fact]

@@ -233,20 +233,20 @@ public sealed class FaultToleranceTests(OwnTopologyFixture fixture) : IClassFixt
         }
 
         // One keep-alive connection, yet every request goes to the other replica: balancing is per request.
+        Assert.DoesNotContain("", instances);
         Assert.All(instances.Zip(instances.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
     }
 
-    // The replica that served "/" (never cached) through the balancer.
+    // The replica that served "/" (never cached) through the balancer; "" when none did (a replica restarting).
     private static async Task<string> InstanceAsync(HttpClient gateway)
     {
         using var response = await gateway.GetAsync(new Uri("/", UriKind.Relative));
-        response.EnsureSuccessStatusCode();
-        return response.Headers.GetValues("X-Instance").Single();
+        return response.IsSuccessStatusCode && response.Headers.TryGetValues("X-Instance", out var instance) ? instance.Single() : "";
     }
 
     // The balancer may still be adding a replica that just turned healthy: wait until both answer.
     private static Task WaitForBothReplicasAsync(HttpClient gateway) => WaitUntilAsync(
-        async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => InstanceAsync(gateway)))).Distinct().Count() == 2,
+        async () => (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => InstanceAsync(gateway)))).Where(i => i.Length > 0).Distinct().Count() == 2,
         "both replicas behind the gateway");
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);

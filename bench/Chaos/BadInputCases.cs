@@ -34,7 +34,11 @@ public sealed record BadBody(byte[] Bytes, string? ContentType)
 // error is.
 public sealed record BadRequest(
     string Operation, string Mutation, HttpMethod Method, string Path, string? Authorization, BadBody? Body,
-    IReadOnlyList<KeyValuePair<string, string>> Headers, bool MustBeRejected);
+    IReadOnlyList<KeyValuePair<string, string>> Headers, bool MustBeRejected)
+{
+    // What the mutations changed, one entry each (the authorization, a parameter, the body, a field).
+    public IReadOnlyList<string> Targets { get; init; } = [];
+}
 
 // What aims the requests past authentication and lookups at validation: a signed-in owner of an article with a comment
 // and an export job, another user to follow; and Authorization headers that do not authenticate.
@@ -330,7 +334,8 @@ public static class BadInputCases
         // Not "..": a client resolves dot segments, so /comments/.. would be a request to the article itself.
         ("dots", "..."),
         ("unicode", "%F0%9F%90%89%D7%90"),
-        ("bad percent", "%zz"),
+        // Sent as %25zz: HttpClient escapes a stray percent sign, so the server sees a literal "%zz", not a broken escape.
+        ("a literal %zz", "%zz"),
         ("quotes", "%27%22%3B"),
         ("-1", "-1"),
         ("0", "0"),
@@ -344,7 +349,7 @@ public static class BadInputCases
     [
         ("-1", "-1"), ("0", "0"), ("abc", "abc"), ("1.5", "1.5"), ("1e3", "1e3"), ("0x10", "0x10"),
         ("past a long", "99999999999999999999"), ("-2147483649", "-2147483649"), ("the largest int", "2147483647"),
-        ("huge", new string('y', 6000)), ("NUL", "%00"), ("bad percent", "%zz"), ("unicode", "%F0%9F%90%89"),
+        ("huge", new string('y', 6000)), ("NUL", "%00"), ("a literal %zz", "%zz"), ("unicode", "%F0%9F%90%89"),
         ("empty", ""), ("quotes", "%27%22"), ("SQL", "1%3BDROP%20TABLE%20users"), ("base64 garbage", "eyJ4IjoxfQ"),
     ];
 
@@ -436,7 +441,7 @@ public static class BadInputCases
         public Draft Apply(Draft draft)
         {
             var changed = Change(draft);
-            return changed with { Invalid = Invalidates ? [.. changed.Invalid, Name] : changed.Invalid };
+            return changed with { Invalid = Invalidates ? [.. changed.Invalid, Name] : changed.Invalid, Targets = [.. changed.Targets, Target] };
         }
     }
 
@@ -446,6 +451,8 @@ public static class BadInputCases
         ApiOperation Operation, string Path, IReadOnlyList<string> Query, string? Authorization, JsonObject? Fields, BadBody? Raw,
         IReadOnlyList<KeyValuePair<string, string>> Headers, IReadOnlyList<string> Invalid)
     {
+        public IReadOnlyList<string> Targets { get; init; } = [];
+
         public bool BodyReplaced { get; init; }
 
         public Draft SetField(string name, JsonNode? value)
@@ -472,7 +479,10 @@ public static class BadInputCases
         {
             var body = BodyReplaced || Fields is null ? Raw : BadBody.Json(new JsonObject { [Operation.Envelope!] = Fields.DeepClone() });
             var path = Query.Count == 0 ? Path : $"{Path}?{string.Join('&', Query)}";
-            return new BadRequest(Operation.Id, mutation, Operation.Method, path, Authorization, body, Headers, MustBeRejected: Invalid.Count > 0);
+            return new BadRequest(Operation.Id, mutation, Operation.Method, path, Authorization, body, Headers, MustBeRejected: Invalid.Count > 0)
+            {
+                Targets = Targets,
+            };
         }
     }
 }

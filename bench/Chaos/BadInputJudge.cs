@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace AspireScale.Bench.Chaos;
 
-// Whether one answer to a generated bad request is right: never a 5xx; a 4xx wherever the request is invalid; every 4xx
-// in the spec's format ({"errors":{"key":["message", ...]}} as JSON), a 429 or 503 saying when to come back.
+// Whether one answer to a generated bad request is right: never a 5xx (not even a 503 with Retry-After: bad input must
+// not cost the system its capacity); a 4xx wherever the request is invalid; every 4xx in the spec's format
+// ({"errors":{"key":["message", ...]}} as JSON), a 429 saying when to come back.
 public static class BadInputJudge
 {
     // The balancer's default Gateway:MaxRequestBodyBytes: it refuses anything larger with a 413 and may close the

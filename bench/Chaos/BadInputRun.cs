@@ -36,9 +36,9 @@ public sealed record BadInputReport(
         var fixtures = await FixturesAsync(http, options.SigningKey, cancellationToken);
         // The fixtures' export job is done; its comment's notification too before the database is read.
         var settle = options.Unwatched.Count == 0;
-        if (settle)
+        if (settle && !await Primary.WaitForWorkerAsync(primary, TimeSpan.FromMinutes(2), cancellationToken))
         {
-            await Primary.WaitForWorkerAsync(primary, TimeSpan.FromMinutes(2), cancellationToken);
+            throw new TimeoutException("The Worker had not handled every message within 2 minutes: the database would change under the comparison.");
         }
 
         var before = await FingerprintAsync(primary, options, fixtures, cancellationToken);
