@@ -88,11 +88,7 @@ public sealed record BadInputReport(
     private static async Task<Dictionary<string, string>> FingerprintAsync(
         NpgsqlDataSource primary, BadInputOptions options, BadInputFixtures fixtures, CancellationToken cancellationToken)
     {
-        var fingerprint = await Primary.FingerprintAsync(primary, cancellationToken);
-        foreach (var table in options.Unwatched)
-        {
-            fingerprint.Remove(table);
-        }
+        var fingerprint = await Primary.FingerprintAsync(primary, options.Unwatched, cancellationToken);
 
         foreach (var (name, sql) in new[]
         {

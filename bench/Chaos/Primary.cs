@@ -33,13 +33,17 @@ public static class Primary
         return false;
     }
 
-    // Per table, its row count and a digest of every row: two equal fingerprints mean nothing was written in between.
-    public static async Task<Dictionary<string, string>> FingerprintAsync(NpgsqlDataSource primary, CancellationToken cancellationToken)
+    // Per table but the ones left out, its row count and a digest of every row: two equal fingerprints mean nothing was
+    // written in between.
+    public static async Task<Dictionary<string, string>> FingerprintAsync(
+        NpgsqlDataSource primary, IReadOnlySet<string> except, CancellationToken cancellationToken)
     {
         var tables = new List<string>();
-        await using (var list = primary.CreateCommand("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken))
+        await using (var list = primary.CreateCommand(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' AND NOT tablename = ANY($1) ORDER BY 1"))
         {
+            list.Parameters.Add(new NpgsqlParameter { Value = except.ToArray() });
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 tables.Add(reader.GetString(0));

@@ -1,6 +1,8 @@
+extern alias chaos;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using chaos::AspireScale.Bench.Chaos;
 
 namespace AspireScale.Tests.Api.Infrastructure;
 
@@ -37,38 +39,8 @@ public static partial class ResponseAssertions
         return Parse(text, response).GetProperty("errors");
     }
 
-    // Null when the body has the errors shape, otherwise what is wrong with it.
-    public static string? ErrorsShapeProblem(string body)
-    {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return "the body is not JSON";
-        }
-
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Object)
-        {
-            return "the body has no \"errors\" object";
-        }
-
-        var count = 0;
-        foreach (var error in errors.EnumerateObject())
-        {
-            count++;
-            if (error.Value.ValueKind != JsonValueKind.Array || error.Value.GetArrayLength() == 0 ||
-                error.Value.EnumerateArray().Any(message => message.ValueKind != JsonValueKind.String))
-            {
-                return $"errors.{error.Name} is not a non-empty array of strings";
-            }
-        }
-
-        return count == 0 ? "\"errors\" is empty" : null;
-    }
+    // Null when the body has the errors shape, otherwise what is wrong with it: the rule the bad-input run judges by.
+    public static string? ErrorsShapeProblem(string body) => BadInputJudge.ErrorsShapeProblem(body);
 
     public static string Str(this JsonElement element, string property) =>
         element.GetProperty(property).GetString() ?? throw new InvalidOperationException($"{property} is null");
