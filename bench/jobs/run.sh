@@ -6,6 +6,7 @@
 #      accepted -> last succeeded, from the jobs table);
 #   2. with 1 Worker, at half the capacity just measured (paced connections, PACED_SECONDS s): the p99 from acceptance
 #      to success, and the outbox's unsent rows and the queue's depth every 0.5 s (a chart: bench/lib/line-chart.cs);
+#      and the Worker processes' CPU time per completed job, from the load's start until every job has finished;
 #   3. RabbitMQ's raw confirmed-publish rate in the same system (raw-publish.cs).
 # Prints Markdown tables; with CHART_DIR set, writes the outbox chart there as jobs-outbox.svg.
 #
@@ -53,7 +54,7 @@ ROWS=()
 PACED_ROWS=()
 # one_system LABEL ROOT NAME WORKERS: a fresh seeded system of the build at ROOT, measured.
 one_system() {
-  local label=$1 root=$2 name=$3 workers=$4 since ended accept accepted completed span lag_p99 rps e2e drained
+  local label=$1 root=$2 name=$3 workers=$4 since ended workers_cpu worker_us accept accepted completed span lag_p99 rps e2e drained
   APPHOST_ROOT=$root RateLimiting__Enabled=false apphost_start "$name" --replicas 2 --workers "$workers"
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"
@@ -64,14 +65,16 @@ one_system() {
   WRITE=export wrk -t2 -c"$CONNECTIONS" -d5s --timeout 5s -s "$REPO/bench/writes/write.lua" "$GATEWAY" >/dev/null
   wait_drained "$(pg "SELECT now() - interval '1 hour'")"
   since=$(pg "SELECT now()")
+  workers_cpu=$(cpu_ticks $(worker_pids))
   accept=$(wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" --timeout 5s -s "$REPO/bench/writes/write.lua" "$GATEWAY" | tail -n 1)
   ended=$(pg "SELECT now()")
   wait_drained "$since"
   drained=$(drain_rate "$since" "$ended")
+  worker_us=$(( $(cpu_used "$workers_cpu" "$(cpu_ticks $(worker_pids))") * TICK_US ))
   read -r accepted completed span lag_p99 <<<"$(jobs_since "$since")"
   rps=$(sed -nE 's/.*"rps":([0-9.]+).*/\1/p' <<<"$accept")
   e2e=$(awk -v c="$completed" -v s="$span" 'BEGIN { printf "%.1f", (s > 0 ? c / s : 0) }')
-  ROWS+=("| $label | $workers | $rps | $(sed -nE 's/.*"p50_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"p99_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"non2xx":([0-9]+).*/\1/p' <<<"$accept") | $accepted / $completed | $e2e | $drained | $lag_p99 |")
+  ROWS+=("| $label | $workers | $rps | $(sed -nE 's/.*"p50_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"p99_ms":([0-9.]+).*/\1/p' <<<"$accept") | $(sed -nE 's/.*"non2xx":([0-9]+).*/\1/p' <<<"$accept") | $accepted / $completed | $e2e | $drained | $(( worker_us / (completed > 0 ? completed : 1) )) | $lag_p99 |")
 
   if [ "$workers" = 1 ] && [ "${PACED:-on}" != off ]; then
     # Half the capacity: each connection waits CONNECTIONS / rate seconds between requests (wrk's delay()).
@@ -111,8 +114,8 @@ done
 
 echo "Capacity: POST /api/v2/exports through the balancer, $CONNECTIONS connections, ${SECONDS_LOAD} s."
 echo
-echo "| build | Workers | accepted/s | p50 of the 202 ms | p99 of the 202 ms | non-2xx | accepted / succeeded | completed/s end to end | completed/s after the load | p99 accepted -> succeeded s |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| build | Workers | accepted/s | p50 of the 202 ms | p99 of the 202 ms | non-2xx | accepted / succeeded | completed/s end to end | completed/s after the load | Worker CPU µs/job | p99 accepted -> succeeded s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 if [ "${#PACED_ROWS[@]}" -gt 0 ]; then
   echo

@@ -19,6 +19,9 @@
 #   bench/writes/run.sh                         # ROUNDS=1 RUNS=3 DURATION=6 CONNECTIONS=32 WARMUP_ALL=10 WARMUP_WRITE=3
 #   WRITES="create update" bench/writes/run.sh  # a subset, in that order
 #   BASE=HEAD~1 bench/writes/run.sh             # the same on the build of that git ref, alternating with this one
+#   VARIANTS="no redis traces:Aspire__StackExchange__Redis__DisableTracing=true:|no balancer cache::--gateway-cache off" \
+#     WRITES=update bench/writes/run.sh          # also on one fresh system per variant (label:VAR=value,...:AppHost
+#                                               # arguments), each round after this build's, without anchors
 #   CAPTURE=1 bench/writes/run.sh               # only print the SQL each write sends (log_statement = all), to keep
 #                                               # anchors/*.sql true
 #
@@ -71,15 +74,6 @@ wait_quiet() {
   done
 }
 
-api_pids() { api_replicas | jq -r .pid; }
-primary_pids() { # the primary's postmaster and every process it forked
-  local postmaster
-  postmaster=$(jq -r '.resources[] | select(.name == "postgres") | .replicas[0].pid' "$APPHOST_JSON")
-  echo "$postmaster"; pgrep -P "$postmaster" || true
-}
-TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-cpu_ticks() { local pid; for pid in "$@"; do awk -v pid="$pid" '{print pid, $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done; }
-cpu_used() { join <(sort <<<"$1") <(sort <<<"$2") | awk '{t += $3 - $2} END {print t + 0}'; }
 db_operations() { # Npgsql's command count over every API replica and pool
   local url
   for url in $(api_replicas | jq -r .endpoint | sed 's#^tcp://#http://#'); do
@@ -179,6 +173,17 @@ one_system() {
 for round in $(seq "$ROUNDS"); do
   if [ -n "${BASE:-}" ]; then one_system "base $BASE" "$WORK/base" "base$round"; fi
   one_system "$(checkout_label)" "$REPO" "head$round"
+  if [ -n "${VARIANTS:-}" ]; then
+    IFS='|' read -ra variants <<<"$VARIANTS"
+    for variant in "${variants[@]}"; do
+      IFS=':' read -r vlabel venv vargs <<<"$variant"
+      IFS=',' read -ra vars <<<"$venv"
+      for kv in "${vars[@]}"; do export "${kv?}"; done
+      # shellcheck disable=SC2086 # the AppHost arguments are words
+      OFF=1 one_system "$vlabel" "$REPO" "variant$round-${#ROWS[@]}" $vargs
+      for kv in "${vars[@]}"; do unset "${kv%%=*}"; done
+    done
+  fi
   if [ -n "${INVALIDATION:-}" ]; then
     Caching__OutputCache=false Caching__WriteInvalidation=false OFF=1 \
       one_system "caches and invalidation off" "$REPO" "off$round" --gateway-cache off
