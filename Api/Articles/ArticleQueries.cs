@@ -46,8 +46,11 @@ internal static class ArticleQueries
             Inline(projection, projection.Parameters[0], Expression.Field(Expression.Constant(new Viewer(viewer)), nameof(Viewer.Id))),
             projection.Parameters[0]);
 
+    public static IQueryable<ArticleView> Find(ConduitDbContext db, string slug, long? viewer) =>
+        db.Articles.Where(a => a.Slug == slug).Select(ToView(viewer ?? 0));
+
     public static Task<ArticleView?> FindAsync(ConduitDbContext db, string slug, long? viewer, CancellationToken cancellationToken) =>
-        db.Articles.Where(a => a.Slug == slug).Select(ToView(viewer ?? 0)).SingleOrDefaultAsync(cancellationToken);
+        Find(db, slug, viewer).SingleOrDefaultAsync(cancellationToken);
 
     public static IQueryable<Article> Filter(ConduitDbContext db, string? tag, string? author, string? favoritedBy)
     {

@@ -121,8 +121,7 @@ public static partial class ArticlesApi
         }
 
         services.Outbox.Wake();
-        await services.Reads.RecordWriteAsync(me, cancellationToken);
-        var view = await ArticleQueries.FindAsync(services.Db, slug, me, cancellationToken);
+        var view = await services.Reads.ViewAfterWriteAsync(me, ArticleQueries.Find(services.Db, slug, me), cancellationToken);
         return TypedResults.Created($"/api/articles/{slug}", new ArticleEnvelope(view!));
     }
 
@@ -199,8 +198,7 @@ public static partial class ArticlesApi
             return await ArticleExistsAsync(services.Db, slug, cancellationToken) ? ApiErrors.Forbidden("article") : ApiErrors.NotFound("article");
         }
 
-        await services.Reads.RecordWriteAsync(me, cancellationToken);
-        var view = await ArticleQueries.FindAsync(services.Db, newSlug, me, cancellationToken);
+        var view = await services.Reads.ViewAfterWriteAsync(me, ArticleQueries.Find(services.Db, newSlug, me), cancellationToken);
         return view is null ? ApiErrors.NotFound("article") : TypedResults.Ok(new ArticleEnvelope(view));
     }
 
@@ -241,12 +239,9 @@ public static partial class ArticlesApi
     private static async Task<Results<Ok<ArticleEnvelope>, NotFound<ErrorEnvelope>>> RespondAfterFavoriteAsync(
         ArticleServices services, long me, string slug, int changedRows, CancellationToken cancellationToken)
     {
-        if (changedRows > 0)
-        {
-            await services.Reads.RecordWriteAsync(me, cancellationToken);
-        }
-
-        var view = await ArticleQueries.FindAsync(services.Db, slug, me, cancellationToken);
+        var view = changedRows > 0
+            ? await services.Reads.ViewAfterWriteAsync(me, ArticleQueries.Find(services.Db, slug, me), cancellationToken)
+            : await ArticleQueries.FindAsync(services.Db, slug, me, cancellationToken);
         return view is null ? ApiErrors.NotFound("article") : TypedResults.Ok(new ArticleEnvelope(view));
     }
 

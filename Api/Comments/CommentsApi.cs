@@ -72,9 +72,14 @@ public static class CommentsApi
         }
 
         services.Outbox.Wake();
-        await services.Reads.RecordWriteAsync(me, cancellationToken);
         var id = ids[0];
-        var comment = await services.Db.Comments.Where(c => c.Id == id).Select(ToView(me)).SingleAsync(cancellationToken);
+        // Null only if the comment's article was deleted between the two statements.
+        var comment = await services.Reads.ViewAfterWriteAsync(me, services.Db.Comments.Where(c => c.Id == id).Select(ToView(me)), cancellationToken);
+        if (comment is null)
+        {
+            return ApiErrors.NotFound("article");
+        }
+
         return TypedResults.Created($"/api/articles/{slug}/comments/{id}", new CommentEnvelope(comment));
     }
 

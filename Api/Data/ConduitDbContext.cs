@@ -25,8 +25,11 @@ public class ConduitDbContext : DbContext
     public DbSet<FeedEntry> FeedEntries => Set<FeedEntry>();
     public DbSet<Notification> Notifications => Set<Notification>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ConduitDbContext).Assembly);
+        modelBuilder.HasDbFunction(typeof(WalPosition).GetMethod(nameof(WalPosition.Current))!).HasName("pg_current_wal_lsn").IsBuiltIn();
+    }
 }
 
 // The same model over the replica connection; registered with NoTracking and without retries (a failing replica falls back

@@ -29,6 +29,7 @@ public sealed partial class ReadRouting(
         where T : class =>
         await ReadCoreAsync(userId, query, recheckMissOnPrimary: true, cancellationToken);
 
+    // For a write that answers with no read of its own (a delete, a registration): the position costs a round trip.
     public async Task RecordWriteAsync(long userId, CancellationToken cancellationToken)
     {
         if (!replicaState.IsConfigured)
@@ -41,6 +42,29 @@ public sealed partial class ReadRouting(
             .SingleAsync(cancellationToken);
         await writes.RememberAsync(userId, ParseLsn(lsn));
     }
+
+    // The view a write answers with, read on the primary together with the WAL position RecordWriteAsync would read: one
+    // round trip instead of two. The query runs after the write has committed, so the position it reads is at or past the
+    // write's commit record, as RecordWriteAsync's is. With no row there is no position; then it is read on its own.
+    public async Task<T?> ViewAfterWriteAsync<T>(long userId, IQueryable<T> view, CancellationToken cancellationToken) where T : class
+    {
+        if (!replicaState.IsConfigured)
+        {
+            return await view.SingleOrDefaultAsync(cancellationToken);
+        }
+
+        var row = await view.Select(v => new ViewAndPosition<T>(v, WalPosition.Current())).SingleOrDefaultAsync(cancellationToken);
+        if (row is null)
+        {
+            await RecordWriteAsync(userId, cancellationToken);
+            return null;
+        }
+
+        await writes.RememberAsync(userId, (ulong)row.Position);
+        return row.View;
+    }
+
+    private sealed record ViewAndPosition<T>(T View, NpgsqlTypes.NpgsqlLogSequenceNumber Position);
 
     private async Task<T> ReadCoreAsync<T>(
         long? userId, Func<ConduitDbContext, CancellationToken, Task<T>> query, bool recheckMissOnPrimary, CancellationToken cancellationToken)

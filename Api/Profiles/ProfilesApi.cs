@@ -80,26 +80,25 @@ public static class ProfilesApi
     private static async Task<Results<Ok<ProfileEnvelope>, NotFound<ErrorEnvelope>>> RespondAfterWriteAsync(
         ProfileServices services, long me, string username, int changedRows, CancellationToken cancellationToken)
     {
-        if (changedRows > 0)
-        {
-            await services.Reads.RecordWriteAsync(me, cancellationToken);
-        }
-
-        return Respond(await FindProfileAsync(services.Db, username, me, cancellationToken));
+        return Respond(changedRows > 0
+            ? await services.Reads.ViewAfterWriteAsync(me, FindProfile(services.Db, username, me), cancellationToken)
+            : await FindProfileAsync(services.Db, username, me, cancellationToken));
     }
 
     private static Results<Ok<ProfileEnvelope>, NotFound<ErrorEnvelope>> Respond(ProfileView? profile) =>
         profile is null ? ApiErrors.NotFound("profile") : TypedResults.Ok(new ProfileEnvelope(profile));
 
     // viewer 0 (anonymous) follows nobody: identity ids start at 1, and one query shape serves both cases.
-    internal static Task<ProfileView?> FindProfileAsync(ConduitDbContext db, string username, long? viewer, CancellationToken cancellationToken)
+    private static IQueryable<ProfileView> FindProfile(ConduitDbContext db, string username, long? viewer)
     {
         var me = viewer ?? 0;
         return db.Users
             .Where(u => u.Username == username)
-            .Select(u => new ProfileView(u.Username, u.Bio, u.Image, u.Followers.Any(f => f.FollowerId == me)))
-            .SingleOrDefaultAsync(cancellationToken);
+            .Select(u => new ProfileView(u.Username, u.Bio, u.Image, u.Followers.Any(f => f.FollowerId == me)));
     }
+
+    internal static Task<ProfileView?> FindProfileAsync(ConduitDbContext db, string username, long? viewer, CancellationToken cancellationToken) =>
+        FindProfile(db, username, viewer).SingleOrDefaultAsync(cancellationToken);
 }
 
 public sealed record ProfileServices(ConduitDbContext Db, ReadRouting Reads, ClaimsPrincipal User);

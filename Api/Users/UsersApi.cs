@@ -187,16 +187,17 @@ public static class UsersApi
             return UnknownUser();
         }
 
-        await services.Reads.RecordWriteAsync(me, cancellationToken);
-        var view = await FindUserAsync(services.Db, me, cancellationToken);
+        var view = await services.Reads.ViewAfterWriteAsync(me, FindUser(services.Db, me), cancellationToken);
         return view is null ? UnknownUser() : TypedResults.Ok(new UserEnvelope(view with { Token = services.Tokens.Issue(me, view.Username) }));
     }
 
-    private static Task<UserView?> FindUserAsync(ConduitDbContext db, long id, CancellationToken cancellationToken) =>
+    private static IQueryable<UserView> FindUser(ConduitDbContext db, long id) =>
         db.Users
             .Where(u => u.Id == id)
-            .Select(u => new UserView(u.Email, "", u.Username, u.Bio, u.Image))
-            .SingleOrDefaultAsync(cancellationToken);
+            .Select(u => new UserView(u.Email, "", u.Username, u.Bio, u.Image));
+
+    private static Task<UserView?> FindUserAsync(ConduitDbContext db, long id, CancellationToken cancellationToken) =>
+        FindUser(db, id).SingleOrDefaultAsync(cancellationToken);
 
     // A valid token whose account no longer exists.
     private static UnauthorizedError UnknownUser() => ApiErrors.Unauthorized("token", "is invalid");

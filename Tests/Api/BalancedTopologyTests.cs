@@ -138,6 +138,54 @@ public sealed class BalancedTopologyTests(SharedTopologyFixture topology)
             await topology.App.Replica().ScalarAsync<string>("SELECT bio FROM users WHERE username = $1", user.Username));
     }
 
+    [Fact]
+    public async Task EachWriteThatAnswersWithAViewSendsItsWritersReadsToThePrimaryWhileTheStandbyIsPaused()
+    {
+        // One writer per write, each registered (and the author's article created) and replayed before the pause: only the
+        // position that write itself records, read in the query it answers with, keeps its writer off the paused standby.
+        var author = await conduit.RegisterAsync("rywupdate");
+        var slug = (await conduit.CreateArticleAsync(author, body: "before the pause")).Str("slug");
+        var favoriter = await conduit.RegisterAsync("rywfavorite");
+        var follower = await conduit.RegisterAsync("rywfollow");
+        var commenter = await conduit.RegisterAsync("rywcomment");
+        await topology.App.WaitForReplicaAsync();
+
+        await using var admin = NpgsqlDataSource.Create(topology.App.GetConnectionString("postgres-replica"));
+        await PauseReplayAsync(admin);
+        try
+        {
+            using (var update = await conduit.SendAsync(HttpMethod.Put, $"/api/articles/{slug}", new { article = new { body = "while paused" } }, author.Token))
+            {
+                Assert.Equal("while paused", (await update.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("article").Str("body"));
+            }
+
+            Assert.True((await conduit.FavoriteAsync(favoriter, slug)).GetProperty("favorited").GetBoolean());
+            Assert.True((await conduit.FollowAsync(follower, author.Username)).GetProperty("following").GetBoolean());
+            var comment = (await conduit.CommentAsync(commenter, slug, "said while paused")).GetProperty("id").GetInt64();
+
+            foreach (var replica in new[] { 0, 1 })
+            {
+                var direct = new ConduitClient(topology.App.CreateHttpClient("api", replica));
+                Assert.Equal("while paused", (await direct.GetOkAsync($"/api/articles/{slug}", author.Token)).GetProperty("article").Str("body"));
+                Assert.True((await direct.GetOkAsync($"/api/articles/{slug}", favoriter.Token)).GetProperty("article").GetProperty("favorited").GetBoolean());
+                Assert.True((await direct.GetOkAsync($"/api/profiles/{author.Username}", follower.Token)).GetProperty("profile").GetProperty("following").GetBoolean());
+                var comments = (await direct.GetOkAsync($"/api/articles/{slug}/comments", commenter.Token)).GetProperty("comments");
+                Assert.Contains(comments.EnumerateArray(), c => c.GetProperty("id").GetInt64() == comment);
+            }
+
+            // The lag was real: the standby has none of the four writes.
+            Assert.Equal("before the pause", await topology.App.Replica().ScalarAsync<string>("SELECT body FROM articles WHERE slug = $1", slug));
+            Assert.Equal(0L, await topology.App.Replica().ScalarAsync<long>(
+                "SELECT (SELECT count(*) FROM favorites f JOIN articles a ON a.id = f.article_id WHERE a.slug = $1) + (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.slug = $1)", slug));
+            Assert.Equal(0L, await topology.App.Replica().ScalarAsync<long>(
+                "SELECT count(*) FROM follows f JOIN users u ON u.id = f.followee_id WHERE u.username = $1", author.Username));
+        }
+        finally
+        {
+            await ResumeReplayAsync(admin);
+        }
+    }
+
     private static async Task PauseReplayAsync(NpgsqlDataSource admin)
     {
         await using (var pause = admin.CreateCommand("SELECT pg_wal_replay_pause()"))
