@@ -3,10 +3,11 @@
 # Production, two API replicas, rate limiting off), one with 1 Worker and one with 2:
 #   1. capacity: accepted jobs/s through the balancer at CONNECTIONS connections for SECONDS_LOAD s, with the p50/p99 of
 #      the 202, 32 seeded users spread over the connections; then completed jobs/s end to end for those jobs (first
-#      accepted -> last succeeded, from the jobs table);
+#      accepted -> last succeeded, from the jobs table), the rate once the load has stopped (the Worker alone; only
+#      meaningful when a backlog is left) and the Worker processes' CPU time per completed job, from the load's start
+#      until every job has finished;
 #   2. with 1 Worker, at half the capacity just measured (paced connections, PACED_SECONDS s): the p99 from acceptance
 #      to success, and the outbox's unsent rows and the queue's depth every 0.5 s (a chart: bench/lib/line-chart.cs);
-#      and the Worker processes' CPU time per completed job, from the load's start until every job has finished;
 #   3. RabbitMQ's raw confirmed-publish rate in the same system (raw-publish.cs).
 # Prints Markdown tables; with CHART_DIR set, writes the outbox chart there as jobs-outbox.svg.
 #
@@ -55,6 +56,7 @@ PACED_ROWS=()
 # one_system LABEL ROOT NAME WORKERS: a fresh seeded system of the build at ROOT, measured.
 one_system() {
   local label=$1 root=$2 name=$3 workers=$4 since ended workers_cpu worker_us accept accepted completed span lag_p99 rps e2e drained
+  local half paced sampler first peak last raw
   APPHOST_ROOT=$root RateLimiting__Enabled=false apphost_start "$name" --replicas 2 --workers "$workers"
   "$REPO/bench/seed/seed.sh" "$APPHOST_JSON" >&2
   pg_env "$(jq -r '.connectionStrings.conduit' "$APPHOST_JSON")"

@@ -144,7 +144,6 @@ api_replicas() { jq -c "$API_REPLICAS | .[]" "${1:-$APPHOST_JSON}"; }
 # replica_pid N: the process id of the running system's API replica N.
 replica_pid() { jq -r --argjson n "$1" "$API_REPLICAS | .[\$n].pid" "$APPHOST_JSON"; }
 
-# replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 # CPU accounting from /proc/<pid>/stat: cpu_ticks PIDS... prints "pid ticks" (user + system); cpu_used BEFORE AFTER sums
 # the ticks spent between two such lists by the processes in both; TICK_US turns ticks into microseconds.
 api_pids() { api_replicas | jq -r .pid; }
@@ -158,6 +157,7 @@ TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 cpu_ticks() { local pid; for pid in "$@"; do awk -v pid="$pid" '{print pid, $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done; }
 cpu_used() { join <(sort <<<"$1") <(sort <<<"$2") | awk '{t += $3 - $2} END {print t + 0}'; }
 
+# replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {
   jq -r --argjson n "$1" "$API_REPLICAS | .[\$n].endpoint" "$APPHOST_JSON" | sed 's#^tcp://#http://#'
 }

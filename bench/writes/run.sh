@@ -20,8 +20,9 @@
 #   WRITES="create update" bench/writes/run.sh  # a subset, in that order
 #   BASE=HEAD~1 bench/writes/run.sh             # the same on the build of that git ref, alternating with this one
 #   VARIANTS="no redis traces:Aspire__StackExchange__Redis__DisableTracing=true:|no balancer cache::--gateway-cache off" \
-#     WRITES=update bench/writes/run.sh          # also on one fresh system per variant (label:VAR=value,...:AppHost
-#                                               # arguments), each round after this build's, without anchors
+#     WRITES=update bench/writes/run.sh          # also on one fresh system per variant, each round after this build's,
+#                                               # without anchors: label:VAR=value VAR=value:AppHost arguments (no ':'
+#                                               # or '|' in a value; the settings start_system fixes win)
 #   CAPTURE=1 bench/writes/run.sh               # only print the SQL each write sends (log_statement = all), to keep
 #                                               # anchors/*.sql true
 #
@@ -177,11 +178,11 @@ for round in $(seq "$ROUNDS"); do
     IFS='|' read -ra variants <<<"$VARIANTS"
     for variant in "${variants[@]}"; do
       IFS=':' read -r vlabel venv vargs <<<"$variant"
-      IFS=',' read -ra vars <<<"$venv"
-      for kv in "${vars[@]}"; do export "${kv?}"; done
-      # shellcheck disable=SC2086 # the AppHost arguments are words
-      OFF=1 one_system "$vlabel" "$REPO" "variant$round-${#ROWS[@]}" $vargs
-      for kv in "${vars[@]}"; do unset "${kv%%=*}"; done
+      # The settings reach only this variant's AppHost (and through it its services), as in bench/memory.
+      read -r -a APPHOST_ENV <<<"$venv"
+      read -r -a vargs <<<"$vargs"
+      OFF=1 one_system "$vlabel" "$REPO" "variant$round-${#ROWS[@]}" "${vargs[@]}"
+      APPHOST_ENV=()
     done
   fi
   if [ -n "${INVALIDATION:-}" ]; then
