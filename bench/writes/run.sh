@@ -125,7 +125,7 @@ capture() {
   sleep 1
   echo "=== $write"
   tail -c +$((before + 1)) "$log" | sed -E 's/^[^ ]+ [0-9-]+ [0-9:.]+ UTC \[[0-9]+\] //' \
-    | grep -vE 'sent_at IS NULL|SELECT 1$|^\s*$|DETAIL:' | head -60
+    | grep -vE 'sent_at IS NULL|SELECT 1$|^\s*$|DETAIL:' | head -60 || true # head closes the pipe early: not a failure
 }
 
 HASH=""
