@@ -171,24 +171,22 @@ one_system() {
   stop_all
 }
 
+# INVALIDATION=1 is one more variant, last in each round.
+if [ -n "${INVALIDATION:-}" ]; then
+  VARIANTS="${VARIANTS:+$VARIANTS|}caches and invalidation off:Caching__OutputCache=false Caching__WriteInvalidation=false:--gateway-cache off"
+fi
+IFS='|' read -ra variants <<<"${VARIANTS:-}"
 for round in $(seq "$ROUNDS"); do
   if [ -n "${BASE:-}" ]; then one_system "base $BASE" "$WORK/base" "base$round"; fi
   one_system "$(checkout_label)" "$REPO" "head$round"
-  if [ -n "${VARIANTS:-}" ]; then
-    IFS='|' read -ra variants <<<"$VARIANTS"
-    for variant in "${variants[@]}"; do
-      IFS=':' read -r vlabel venv vargs <<<"$variant"
-      # The settings reach only this variant's AppHost (and through it its services), as in bench/memory.
-      read -r -a APPHOST_ENV <<<"$venv"
-      read -r -a vargs <<<"$vargs"
-      OFF=1 one_system "$vlabel" "$REPO" "variant$round-${#ROWS[@]}" "${vargs[@]}"
-      APPHOST_ENV=()
-    done
-  fi
-  if [ -n "${INVALIDATION:-}" ]; then
-    Caching__OutputCache=false Caching__WriteInvalidation=false OFF=1 \
-      one_system "caches and invalidation off" "$REPO" "off$round" --gateway-cache off
-  fi
+  for variant in "${variants[@]}"; do
+    IFS=':' read -r vlabel venv vargs <<<"$variant"
+    # The settings reach only this variant's AppHost (and through it its services), as in bench/memory.
+    read -r -a APPHOST_ENV <<<"$venv"
+    read -r -a vargs <<<"$vargs"
+    OFF=1 one_system "$vlabel" "$REPO" "variant$round-${#ROWS[@]}" "${vargs[@]}"
+    APPHOST_ENV=()
+  done
 done
 
 echo "Writes through the balancer, $CONNECTIONS connections, medians of $RUNS runs of ${DURATION} s; each system warmed by every write for ${WARMUP_ALL} s, each write by ${WARMUP_WRITE} s more once the Worker is idle; anchors by pgbench at the same concurrency on the primary."
