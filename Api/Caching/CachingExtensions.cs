@@ -22,6 +22,7 @@ public static class CachingExtensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(CacheConnection)))
         {
             builder.AddRedisOutputCache(CacheConnection, Configure);
+            builder.Services.AddSingleton<RedisTagEviction>();
         }
         else
         {
@@ -63,7 +64,7 @@ public static class CachingExtensions
     {
         var registered = services.Last(d => d.ServiceType == typeof(IOutputCacheStore));
         services.Remove(registered);
-        services.AddSingleton<IOutputCacheStore>(sp =>
+        services.AddSingleton(sp =>
         {
             var inner = registered switch
             {
@@ -73,5 +74,6 @@ public static class CachingExtensions
             };
             return ActivatorUtilities.CreateInstance<ResilientOutputCacheStore>(sp, inner);
         });
+        services.AddSingleton<IOutputCacheStore>(sp => sp.GetRequiredService<ResilientOutputCacheStore>());
     }
 }

@@ -18,7 +18,8 @@ internal sealed partial class ResilientOutputCacheStore(
     IOptionsMonitor<CachingOptions> options,
     TimeProvider time,
     ILogger<ResilientOutputCacheStore> logger,
-    IConnectionMultiplexer? redis = null) : IOutputCacheStore
+    IConnectionMultiplexer? redis = null,
+    RedisTagEviction? tagEviction = null) : IOutputCacheStore
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(1);
 
@@ -93,6 +94,41 @@ internal sealed partial class ResilientOutputCacheStore(
             await inner.EvictByTagAsync(tag, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
         }
         catch (Exception exception) when (IsStoreFailure(exception, cancellationToken))
+        {
+            mustFlush = true;
+            Break(exception);
+        }
+    }
+
+    // A write's tags at once: one Redis call for them all when the store is in Redis (RedisTagEviction), else one
+    // EvictByTagAsync per tag.
+    public async Task EvictByTagsAsync(string[] tags)
+    {
+        if (tagEviction is null)
+        {
+            await Task.WhenAll(tags.Select(tag => EvictByTagAsync(tag, CancellationToken.None).AsTask()));
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        foreach (var tag in tags)
+        {
+            localEvictions[tag] = now;
+        }
+
+        if (!await IsAvailableAsync())
+        {
+            mustFlush = true;
+            return;
+        }
+
+        try
+        {
+            await tagEviction
+                .EvictAsync(tags, [.. tags.Select(EvictionKey)], time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
+                .WaitAsync(CallTimeout);
+        }
+        catch (Exception exception) when (IsStoreFailure(exception, CancellationToken.None))
         {
             mustFlush = true;
             Break(exception);

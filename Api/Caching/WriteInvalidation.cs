@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Caching.Hybrid;
 
 namespace AspireScale.Api.Caching;
@@ -6,7 +5,7 @@ namespace AspireScale.Api.Caching;
 // Evicts what a successful write makes stale (the tags CacheTags maps it to) before its response reaches the client, so
 // the client's next read, on any replica or through the balancer, cannot be answered from an older entry: the output
 // cache, this replica's in-process HybridCache entries with those tags, and the caches in front (see SurrogateKeys).
-internal sealed class WriteInvalidation(RequestDelegate next, IOutputCacheStore store, HybridCache local, SurrogateKeys surrogates)
+internal sealed class WriteInvalidation(RequestDelegate next, ResilientOutputCacheStore store, HybridCache local, SurrogateKeys surrogates)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -30,7 +29,7 @@ internal sealed class WriteInvalidation(RequestDelegate next, IOutputCacheStore 
             return;
         }
 
-        await Task.WhenAll(tags.Select(tag => store.EvictByTagAsync(tag, CancellationToken.None).AsTask()));
+        await store.EvictByTagsAsync(tags);
         await local.RemoveByTagAsync(tags, CancellationToken.None);
         http.Response.Headers[SurrogateKeys.PurgeHeader] = SurrogateKeys.Format(tags);
         surrogates.Publish(tags);
