@@ -50,17 +50,14 @@ resource_pid() { jq -r --arg n "$1" '.resources[] | select(.name == $n) | .repli
 # replica, the balancer, the Worker and RabbitMQ, Redis's used memory (MiB), PostgreSQL's client connections and the
 # outbox messages the Worker has not handled yet (in the outbox, the queue or in hand).
 sample_soak() {
-  local start redis redis_port
+  local start
   start=$(date +%s)
-  redis=$(jq -r '.connectionStrings.cache' "$APPHOST_JSON") # host:port,password=...
-  redis_port=$(sed -E 's/^[^:]*:([0-9]+).*/\1/' <<<"$redis")
-  export REDISCLI_AUTH; REDISCLI_AUTH=$(sed -nE 's/.*password=([^,]*).*/\1/p' <<<"$redis")
   echo "# seconds api-0 api-1 gateway worker rabbitmq redis" >"$1"
   echo "# seconds connections backlog" >"$1.pg"
   while [ ! -e "$WORK/soak.stop" ]; do
     local pids=() r
     for r in api-0 api-1 gateway worker messaging; do pids+=("$(resource_pid "$r")"); done
-    echo "$(( $(date +%s) - start )) $(for p in "${pids[@]}"; do rss_mb "$p" 2>/dev/null || printf 0; printf ' '; done)$(redis-cli -h 127.0.0.1 -p "$redis_port" info memory 2>/dev/null | awk -F: '/^used_memory:/ {printf "%.1f", $2 / 1048576}')" >>"$1"
+    echo "$(( $(date +%s) - start )) $(for p in "${pids[@]}"; do rss_mb "$p" 2>/dev/null || printf 0; printf ' '; done)$(redis_cli info memory 2>/dev/null | awk -F: '/^used_memory:/ {printf "%.1f", $2 / 1048576}')" >>"$1"
     echo "$(( $(date +%s) - start )) $(psql -Atq -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'") $(psql -Atq -c "SELECT count(*) FROM outbox_messages o WHERE NOT EXISTS (SELECT 1 FROM inbox_messages i WHERE i.message_id = o.message_id)")" >>"$1.pg"
     sleep 10
   done

@@ -10,7 +10,8 @@
 #
 # Per write: API req/s, p50 and p99, anchor req/s, API ÷ anchor, the CPU time per request of the API replicas and of the
 # primary PostgreSQL (all its processes, from /proc/<pid>/stat), and the database round trips per request (Npgsql's
-# db.client.operation.duration count on the replicas' /metrics, both pools; the relay's and health checks' included).
+# db.client.operation.duration count on the replicas' /metrics, both pools; the relay's and health checks' included),
+# and the Redis commands per request (Redis's total_commands_processed: evictions, purges, health checks, every client).
 #
 # With INVALIDATION=1, each write is run again on a second fresh system with the output cache, the balancer's cache and
 # the write invalidation all off (Caching__OutputCache, Caching__WriteInvalidation, --gateway-cache off): what the
@@ -26,7 +27,7 @@
 #   CAPTURE=1 bench/writes/run.sh               # only print the SQL each write sends (log_statement = all), to keep
 #                                               # anchors/*.sql true
 #
-# Needs wrk, pgbench, psql, jq, curl. Stops everything it started.
+# Needs wrk, pgbench, psql, jq, curl, redis-cli. Stops everything it started.
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 export BENCH_LIB
 
@@ -82,13 +83,15 @@ db_operations() { # Npgsql's command count over every API replica and pool
   done | awk '{n += $1} END {print n + 0}'
 }
 
-# api_write WRITE: warm-up, then RUNS wrk runs; prints "rps p50 p99 non2xx api_us pg_us trips".
+redis_commands() { redis_cli info stats | awk -F: '/^total_commands_processed:/ {print $2 + 0}'; }
+
+# api_write WRITE: warm-up, then RUNS wrk runs; prints "rps p50 p99 non2xx api_us pg_us trips redis".
 api_write() {
-  local write=$1 runs=() requests api0 pg0 ops0 apis pgs
+  local write=$1 runs=() requests api0 pg0 ops0 redis0 apis pgs
   wait_quiet
   WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${WARMUP_WRITE}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" >/dev/null
   apis=$(api_pids); pgs=$(primary_pids)
-  api0=$(cpu_ticks $apis); pg0=$(cpu_ticks $pgs); ops0=$(db_operations)
+  api0=$(cpu_ticks $apis); pg0=$(cpu_ticks $pgs); ops0=$(db_operations); redis0=$(redis_commands)
   for _ in $(seq "$RUNS"); do
     runs+=("$(WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" | tail -n 1)")
   done
@@ -97,7 +100,8 @@ api_write() {
   echo "$(median_of rps "${runs[@]}") $(median_of p50_ms "${runs[@]}") $(median_of p99_ms "${runs[@]}") $(median_of non2xx "${runs[@]}")" \
     "$(( $(cpu_used "$api0" "$(cpu_ticks $apis)") * TICK_US / requests ))" \
     "$(( $(cpu_used "$pg0" "$(cpu_ticks $pgs)") * TICK_US / requests ))" \
-    "$(awk -v a="$ops0" -v b="$(db_operations)" -v n="$requests" 'BEGIN {printf "%.1f", (b - a) / n}')"
+    "$(awk -v a="$ops0" -v b="$(db_operations)" -v n="$requests" 'BEGIN {printf "%.1f", (b - a) / n}')" \
+    "$(awk -v a="$redis0" -v b="$(redis_commands)" -v n="$requests" 'BEGIN {printf "%.1f", (b - a) / n}')"
 }
 
 # anchor_write WRITE: RUNS pgbench runs of its anchor; prints "requests/s avg_latency_ms statements_per_request".
@@ -145,15 +149,15 @@ ROWS=()
 # one_system LABEL ROOT NAME [AppHost args]: every write on one fresh system, with their anchors unless caches are off.
 one_system() {
   local label=$1 root=$2 name=$3; shift 3
-  local off=${OFF:-} write a r p50 p99 non2xx api_us pg_us trips anchor lat statements ratio
+  local off=${OFF:-} write a r p50 p99 non2xx api_us pg_us trips redis anchor lat statements ratio
   start_system "$root" "$name" "$@"
   for write in $WRITES; do
     WRITE=$write wrk -t2 -c"$CONNECTIONS" -d"${WARMUP_ALL}s" --timeout 5s -s "$HERE/write.lua" "$GATEWAY" >/dev/null
   done
   for write in $WRITES; do
-    read -r r p50 p99 non2xx api_us pg_us trips <<<"$(api_write "$write")"
+    read -r r p50 p99 non2xx api_us pg_us trips redis <<<"$(api_write "$write")"
     if [ -n "$off" ]; then
-      ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | | | | $api_us | $pg_us | $trips | |")
+      ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | | | | $api_us | $pg_us | $trips | | $redis |")
       continue
     fi
     case $write in
@@ -161,11 +165,11 @@ one_system() {
         hash_anchor
         a=$(sed -nE "s/.*\"$([ "$write" = login ] && echo verify || echo hash)_per_s\":([0-9.]+).*/\1/p" <<<"$HASH")
         ratio=$(awk -v r="$r" -v a="$a" 'BEGIN {printf "%.2f", r / a}')
-        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $a (hash alone) | | $ratio | $api_us | $pg_us | $trips | |") ;;
+        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $a (hash alone) | | $ratio | $api_us | $pg_us | $trips | | $redis |") ;;
       *)
         read -r anchor lat statements <<<"$(anchor_write "$write")"
         ratio=$(awk -v r="$r" -v a="$anchor" 'BEGIN {printf "%.2f", r / a}')
-        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $anchor | $lat | $ratio | $api_us | $pg_us | $trips | $statements |") ;;
+        ROWS+=("| $write | $label | $r | $p50 | $p99 | $non2xx | $anchor | $lat | $ratio | $api_us | $pg_us | $trips | $statements | $redis |") ;;
     esac
   done
   stop_all
@@ -192,6 +196,6 @@ done
 echo "Writes through the balancer, $CONNECTIONS connections, medians of $RUNS runs of ${DURATION} s; each system warmed by every write for ${WARMUP_ALL} s, each write by ${WARMUP_WRITE} s more once the Worker is idle; anchors by pgbench at the same concurrency on the primary."
 [ -z "$HASH" ] || echo "Password hash alone, every core busy: $HASH"
 echo
-echo "| write | build | req/s | p50 ms | p99 ms | non-2xx | anchor req/s | anchor avg ms | API ÷ anchor | API CPU µs/req | PostgreSQL CPU µs/req | DB round trips/req | statements/req |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| write | build | req/s | p50 ms | p99 ms | non-2xx | anchor req/s | anchor avg ms | API ÷ anchor | API CPU µs/req | PostgreSQL CPU µs/req | DB round trips/req | statements/req | Redis commands/req |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
