@@ -104,9 +104,9 @@ internal sealed partial class ResilientOutputCacheStore(
     // EvictByTagAsync per tag.
     public async Task EvictByTagsAsync(string[] tags)
     {
-        if (tagEviction is null)
+        if (tagEviction is not { Refused: false })
         {
-            await Task.WhenAll(tags.Select(tag => EvictByTagAsync(tag, CancellationToken.None).AsTask()));
+            await EvictEachAsync(tags);
             return;
         }
 
@@ -128,12 +128,21 @@ internal sealed partial class ResilientOutputCacheStore(
                 .EvictAsync(tags, [.. tags.Select(EvictionKey)], time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
                 .WaitAsync(CallTimeout);
         }
+        catch (RedisServerException exception) when (RedisTagEviction.IsRefusal(exception))
+        {
+            tagEviction.Refuse();
+            LogScriptRefused(logger, exception);
+            await EvictEachAsync(tags);
+        }
         catch (Exception exception) when (IsStoreFailure(exception, CancellationToken.None))
         {
             mustFlush = true;
             Break(exception);
         }
     }
+
+    private Task EvictEachAsync(string[] tags) =>
+        Task.WhenAll(tags.Select(tag => EvictByTagAsync(tag, CancellationToken.None).AsTask()));
 
     private async ValueTask<bool> IsAvailableAsync()
     {
@@ -218,13 +227,16 @@ internal sealed partial class ResilientOutputCacheStore(
         LogBroken(logger, exception);
     }
 
-    private static RedisKey EvictionKey(string tag) => $"conduit:output-cache:evicted:{tag}";
+    internal static RedisKey EvictionKey(string tag) => $"conduit:output-cache:evicted:{tag}";
 
     private static bool IsStoreFailure(Exception exception, CancellationToken cancellationToken) =>
         exception is RedisException or TimeoutException or ObjectDisposedException || exception is OperationCanceledException && !cancellationToken.IsCancellationRequested;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Output cache store failed; serving without the cache for a few seconds")]
     private static partial void LogBroken(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis refused the eviction script; evicting tag by tag from now on")]
+    private static partial void LogScriptRefused(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Output cache store is back; evicted every entry written before the outage")]
     private static partial void LogResumed(ILogger logger);

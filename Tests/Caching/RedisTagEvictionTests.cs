@@ -9,16 +9,19 @@ namespace AspireScale.Tests.Caching;
 
 // RedisTagEviction against the real output cache store (Microsoft.AspNetCore.OutputCaching.StackExchangeRedis) on the
 // shared topology's Redis: it reads that store's key layout, so these fail if a new version of the store changes it.
-// Each store gets its own InstanceName, so the tests see only their own entries.
+// Each test has an InstanceName and tag names of its own (the stale-fill marks are not under the InstanceName), so it sees
+// neither the Api's entries and marks nor another test's.
 [Collection(SharedTopology.Name)]
 public sealed class RedisTagEvictionTests(SharedTopologyFixture topology) : IAsyncLifetime
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
     private readonly string instance = $"eviction-test-{Guid.NewGuid():N}:";
+    private readonly string id = Guid.NewGuid().ToString("N");
     private ConnectionMultiplexer redis = null!;
 
-    public async Task InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(topology.App.GetConnectionString("cache"));
+    public async Task InitializeAsync() =>
+        redis = await ConnectionMultiplexer.ConnectAsync(topology.App.GetConnectionString("cache") + ",allowAdmin=true");
 
     public async Task DisposeAsync() => await redis.DisposeAsync();
 
@@ -27,18 +30,12 @@ public sealed class RedisTagEvictionTests(SharedTopologyFixture topology) : IAsy
     {
         var (store, provider) = Store();
         await using var _ = provider;
-        await store.SetAsync("a", [1], ["article:x", "users"], Lifetime, default);
-        await store.SetAsync("b", [2], ["lists", "users"], Lifetime, default);
-        await store.SetAsync("c", [3], ["comments:x"], Lifetime, default);
-        await store.SetAsync("d", [4], ["profile:y"], Lifetime, default);
+        await FillAsync(store);
 
-        await store.EvictByTagsAsync(["article:x", "comments:x", "lists"]);
+        await store.EvictByTagsAsync([Tag("article"), Tag("comments"), Tag("lists")]);
 
-        Assert.Null(await store.GetAsync("a", default));
-        Assert.Null(await store.GetAsync("b", default));
-        Assert.Null(await store.GetAsync("c", default));
-        Assert.Equal([4], await store.GetAsync("d", default));
-        Assert.False(await redis.GetDatabase().KeyExistsAsync($"{instance}__MSOCT_lists"));
+        await AssertOnlyTheUntouchedEntryRemainsAsync(store);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync($"{instance}__MSOCT_{Tag("lists")}"));
     }
 
     [Fact]
@@ -49,45 +46,98 @@ public sealed class RedisTagEvictionTests(SharedTopologyFixture topology) : IAsy
         var count = RedisTagEviction.Batch * 2 + 1;
         for (var i = 0; i < count; i++)
         {
-            await store.SetAsync($"entry-{i}", [1], ["lists"], Lifetime, default);
+            await store.SetAsync($"entry-{i}", [1], [Tag("lists")], Lifetime, default);
         }
 
-        Assert.Equal(count, await redis.GetDatabase().SortedSetLengthAsync($"{instance}__MSOCT_lists"));
+        Assert.Equal(count, await redis.GetDatabase().SortedSetLengthAsync($"{instance}__MSOCT_{Tag("lists")}"));
 
-        await store.EvictByTagsAsync(["lists"]);
+        await store.EvictByTagsAsync([Tag("lists")]);
 
-        Assert.Equal(0, await redis.GetDatabase().SortedSetLengthAsync($"{instance}__MSOCT_lists"));
-        var server = redis.GetServers().Single();
-        Assert.Empty(server.Keys(pattern: $"{instance}__MSOCV_*").ToList());
+        Assert.Equal(0, await redis.GetDatabase().SortedSetLengthAsync($"{instance}__MSOCT_{Tag("lists")}"));
+        Assert.Empty(redis.GetServers().Single().Keys(pattern: $"{instance}__MSOCV_*").ToList());
     }
 
     [Fact]
-    public async Task AnotherReplicaDoesNotStoreAnEntryWithATagEvictedInThatCallUntilTheGuardHasPassed()
+    public async Task AnotherReplicaDoesNotStoreAnEntryWithATagEvictedInThatCall()
     {
         var (store, provider) = Store();
         var (otherReplica, otherProvider) = Store();
         await using var _ = provider;
         await using var __ = otherProvider;
 
-        await store.EvictByTagsAsync(["article:z", "lists"]);
+        await store.EvictByTagsAsync([Tag("article"), Tag("lists")]);
 
         // The other store has no local record of the eviction: only the mark the script set in Redis can hold it off.
-        await otherReplica.SetAsync("late", [9], ["lists", "users"], Lifetime, default);
-        await otherReplica.SetAsync("unrelated", [8], ["profile:q"], Lifetime, default);
+        await otherReplica.SetAsync("late", [9], [Tag("lists"), Tag("users")], Lifetime, default);
+        await otherReplica.SetAsync("unrelated", [8], [Tag("profile")], Lifetime, default);
 
         Assert.Null(await otherReplica.GetAsync("late", default));
         Assert.Equal([8], await otherReplica.GetAsync("unrelated", default));
     }
 
+    [Fact]
+    public async Task ARedisThatRefusesTheScriptGetsTheStoresOwnEvictionInstead()
+    {
+        // A Redis user that may do everything but run scripts: Redis answers the script with an error every time, as a
+        // sharded Redis answers a script whose keys span slots.
+        var user = $"no-scripts-{id}";
+        var password = Guid.NewGuid().ToString("N");
+        var server = redis.GetServers().Single();
+        await server.ExecuteAsync("ACL", "SETUSER", user, "on", $">{password}", "~*", "&*", "+@all", "-@scripting");
+        try
+        {
+            var options = ConfigurationOptions.Parse(topology.App.GetConnectionString("cache"));
+            options.User = user;
+            options.Password = password;
+            var (store, provider) = Store(options);
+            await using var _ = provider;
+            var eviction = provider.GetRequiredService<RedisTagEviction>();
+            await FillAsync(store);
+
+            await store.EvictByTagsAsync([Tag("article"), Tag("comments"), Tag("lists")]);
+
+            Assert.True(eviction.Refused);
+            await AssertOnlyTheUntouchedEntryRemainsAsync(store);
+            Assert.True(await redis.GetDatabase().KeyExistsAsync(ResilientOutputCacheStore.EvictionKey(Tag("lists"))));
+        }
+        finally
+        {
+            await server.ExecuteAsync("ACL", "DELUSER", user);
+        }
+    }
+
+    private string Tag(string kind) => $"{kind}:{id}";
+
+    private async Task FillAsync(ResilientOutputCacheStore store)
+    {
+        await store.SetAsync("a", [1], [Tag("article"), Tag("users")], Lifetime, default);
+        await store.SetAsync("b", [2], [Tag("lists"), Tag("users")], Lifetime, default);
+        await store.SetAsync("c", [3], [Tag("comments")], Lifetime, default);
+        await store.SetAsync("d", [4], [Tag("profile")], Lifetime, default);
+        foreach (var (key, value) in new[] { ("a", 1), ("b", 2), ("c", 3), ("d", 4) })
+        {
+            Assert.Equal([(byte)value], await store.GetAsync(key, default) ?? []);
+        }
+    }
+
+    private static async Task AssertOnlyTheUntouchedEntryRemainsAsync(ResilientOutputCacheStore store)
+    {
+        Assert.Null(await store.GetAsync("a", default));
+        Assert.Null(await store.GetAsync("b", default));
+        Assert.Null(await store.GetAsync("c", default));
+        Assert.Equal([4], await store.GetAsync("d", default));
+    }
+
     // As the Api builds it (CachingExtensions): the Redis store inside ResilientOutputCacheStore, with RedisTagEviction.
-    private (ResilientOutputCacheStore Store, ServiceProvider Provider) Store()
+    private (ResilientOutputCacheStore Store, ServiceProvider Provider) Store(ConfigurationOptions? connection = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<CachingOptions>();
         // A connection of its own, as each replica has: the store closes its connection when it is disposed.
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(topology.App.GetConnectionString("cache")));
+        services.AddSingleton<IConnectionMultiplexer>(_ =>
+            ConnectionMultiplexer.Connect(connection ?? ConfigurationOptions.Parse(topology.App.GetConnectionString("cache"))));
         services.AddStackExchangeRedisOutputCache(options => options.InstanceName = instance);
         services.AddOptions<RedisOutputCacheOptions>().Configure<IServiceProvider>((options, sp) =>
             options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));

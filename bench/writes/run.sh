@@ -11,7 +11,8 @@
 # Per write: API req/s, p50 and p99, anchor req/s, API ÷ anchor, the CPU time per request of the API replicas and of the
 # primary PostgreSQL (all its processes, from /proc/<pid>/stat), and the database round trips per request (Npgsql's
 # db.client.operation.duration count on the replicas' /metrics, both pools; the relay's and health checks' included),
-# and the Redis commands per request (Redis's total_commands_processed: evictions, purges, health checks, every client).
+# and the Redis commands per request (Redis's total_commands_processed: evictions, purges, health checks, every client;
+# a script's call counts once and each command it runs once more, so this is Redis's work, not the calls sent to it).
 #
 # With INVALIDATION=1, each write is run again on a second fresh system with the output cache, the balancer's cache and
 # the write invalidation all off (Caching__OutputCache, Caching__WriteInvalidation, --gateway-cache off): what the
@@ -196,6 +197,6 @@ done
 echo "Writes through the balancer, $CONNECTIONS connections, medians of $RUNS runs of ${DURATION} s; each system warmed by every write for ${WARMUP_ALL} s, each write by ${WARMUP_WRITE} s more once the Worker is idle; anchors by pgbench at the same concurrency on the primary."
 [ -z "$HASH" ] || echo "Password hash alone, every core busy: $HASH"
 echo
-echo "| write | build | req/s | p50 ms | p99 ms | non-2xx | anchor req/s | anchor avg ms | API ÷ anchor | API CPU µs/req | PostgreSQL CPU µs/req | DB round trips/req | statements/req | Redis commands/req |"
+echo "| write | build | req/s | p50 ms | p99 ms | non-2xx | anchor req/s | anchor avg ms | API ÷ anchor | API CPU µs/req | PostgreSQL CPU µs/req | DB round trips/req | statements/req | Redis commands run/req |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
