@@ -73,43 +73,12 @@ internal sealed partial class ResilientOutputCacheStore(
         }
     }
 
-    public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellationToken)
-    {
-        localEvictions[tag] = time.GetTimestamp();
-        if (!await IsAvailableAsync())
-        {
-            mustFlush = true;
-            return;
-        }
+    public ValueTask EvictByTagAsync(string tag, CancellationToken cancellationToken) => new(EvictByTagsAsync([tag]));
 
-        try
-        {
-            if (redis is not null)
-            {
-                await redis.GetDatabase()
-                    .StringSetAsync(EvictionKey(tag), time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
-                    .WaitAsync(CallTimeout, cancellationToken);
-            }
-
-            await inner.EvictByTagAsync(tag, cancellationToken).AsTask().WaitAsync(CallTimeout, cancellationToken);
-        }
-        catch (Exception exception) when (IsStoreFailure(exception, cancellationToken))
-        {
-            mustFlush = true;
-            Break(exception);
-        }
-    }
-
-    // A write's tags at once: one Redis call for them all when the store is in Redis (RedisTagEviction), else one
-    // EvictByTagAsync per tag.
+    // A write's tags at once: one Redis call for them all when the store is in Redis (RedisTagEviction), else per tag
+    // the mark and the inner store's own eviction.
     public async Task EvictByTagsAsync(string[] tags)
     {
-        if (tagEviction is not { Refused: false })
-        {
-            await EvictEachAsync(tags);
-            return;
-        }
-
         var now = time.GetTimestamp();
         foreach (var tag in tags)
         {
@@ -124,15 +93,10 @@ internal sealed partial class ResilientOutputCacheStore(
 
         try
         {
-            await tagEviction
-                .EvictAsync(tags, [.. tags.Select(EvictionKey)], time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
-                .WaitAsync(CallTimeout);
-        }
-        catch (RedisServerException exception) when (RedisTagEviction.IsRefusal(exception))
-        {
-            tagEviction.Refuse();
-            LogScriptRefused(logger, exception);
-            await EvictEachAsync(tags);
+            if (!await TryEvictInOneCallAsync(tags))
+            {
+                await Task.WhenAll(tags.Select(EvictOneAsync));
+            }
         }
         catch (Exception exception) when (IsStoreFailure(exception, CancellationToken.None))
         {
@@ -141,8 +105,40 @@ internal sealed partial class ResilientOutputCacheStore(
         }
     }
 
-    private Task EvictEachAsync(string[] tags) =>
-        Task.WhenAll(tags.Select(tag => EvictByTagAsync(tag, CancellationToken.None).AsTask()));
+    // False where there is no script or Redis refused it: the caller then evicts tag by tag.
+    private async Task<bool> TryEvictInOneCallAsync(string[] tags)
+    {
+        if (tagEviction is not { Refused: false })
+        {
+            return false;
+        }
+
+        try
+        {
+            await tagEviction
+                .EvictAsync(tags, [.. tags.Select(EvictionKey)], time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
+                .WaitAsync(CallTimeout);
+            return true;
+        }
+        catch (RedisServerException exception) when (RedisTagEviction.IsRefusal(exception))
+        {
+            tagEviction.Refuse();
+            LogScriptRefused(logger, exception);
+            return false;
+        }
+    }
+
+    private async Task EvictOneAsync(string tag)
+    {
+        if (redis is not null)
+        {
+            await redis.GetDatabase()
+                .StringSetAsync(EvictionKey(tag), time.GetUtcNow().ToUnixTimeMilliseconds(), options.CurrentValue.StaleFillGuard)
+                .WaitAsync(CallTimeout);
+        }
+
+        await inner.EvictByTagAsync(tag, CancellationToken.None).AsTask().WaitAsync(CallTimeout);
+    }
 
     private async ValueTask<bool> IsAvailableAsync()
     {

@@ -157,7 +157,6 @@ TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 cpu_ticks() { local pid; for pid in "$@"; do awk -v pid="$pid" '{print pid, $14 + $15}' "/proc/$pid/stat" 2>/dev/null || true; done; }
 cpu_used() { join <(sort <<<"$1") <(sort <<<"$2") | awk '{t += $3 - $2} END {print t + 0}'; }
 
-# replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 # redis_cli ARGS...: redis-cli at the system's Redis (the cache connection string of $APPHOST_JSON: host:port,password=...).
 redis_cli() {
   local redis
@@ -166,6 +165,7 @@ redis_cli() {
     redis-cli -h 127.0.0.1 -p "$(sed -E 's/^[^:]*:([0-9]+).*/\1/' <<<"$redis")" "$@"
 }
 
+# replica_url N: the base URL of the running system's API replica N, to load it without the balancer.
 replica_url() {
   jq -r --argjson n "$1" "$API_REPLICAS | .[\$n].endpoint" "$APPHOST_JSON" | sed 's#^tcp://#http://#'
 }
